@@ -1,0 +1,16 @@
+"""The layer catalog: one entry per layer kind and framework.  Importing this package registers them all."""
+
+from calc.catalog import dense  # noqa: F401  (registers entries)
+from calc.catalog.base import (
+    MAX_SIZE,
+    Config,
+    Derived,
+    LayerCalc,
+    LayerKind,
+    all_kinds,
+    derive,
+    lookup,
+    register,
+)
+
+__all__ = ["MAX_SIZE", "Config", "Derived", "LayerCalc", "LayerKind", "all_kinds", "derive", "lookup", "register"]

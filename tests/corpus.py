@@ -1,0 +1,210 @@
+"""The real-framework corpus (tests/fixtures/corpus, copied from the shared corpus) as test cases.
+
+Each case is one layer or module with the configuration the framework reported, the input shapes
+it really received and the true counts and output shape read from the built model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from calc.catalog import derive, lookup
+from calc.errors import UnknownLayerKind
+from calc.types import Framework, Shape, ShapeTree
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = FIXTURES / "corpus"
+
+
+@cache
+def load(model_id: str) -> dict[str, Any]:
+    return json.loads((CORPUS / f"{model_id}.json").read_text())
+
+
+def model_ids(prefix: str) -> list[str]:
+    return sorted(p.stem for p in CORPUS.glob(f"{prefix}*.json"))
+
+
+def _is_shape(x: Any) -> bool:
+    return isinstance(x, list) and all(d is None or isinstance(d, int) for d in x)
+
+
+def as_tree(x: Any) -> Any:
+    """Canonical nested-list form of a shape or a tree of shapes (tuples and lists alike)."""
+    if isinstance(x, (list, tuple)):
+        return [as_tree(v) for v in x]
+    return x
+
+
+def _shape(x: Any) -> Shape:
+    return tuple(x)
+
+
+@dataclass
+class Case:
+    model: str
+    name: str
+    type: str
+    framework: Framework
+    config: dict[str, Any]
+    inputs: list[Shape]
+    params: int
+    trainable: int
+    non_trainable: int
+    output: Any
+    buffers: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.model}:{self.name} ({self.type})"
+
+
+def _pick(output: Any, tensor_index: int) -> Shape:
+    if _is_shape(output):
+        return _shape(output)
+    return _shape(output[tensor_index])
+
+
+def keras_cases(model_id: str) -> Iterator[Case]:
+    d = load(model_id)
+    outputs: dict[str, Any] = {}
+    model_inputs = d["input_shape"]
+    model_inputs = [model_inputs] if _is_shape(model_inputs) else model_inputs
+
+    def walk(layers: list[dict[str, Any]], first_inputs: list[Shape], functional: bool) -> Iterator[Case]:
+        prev: list[Shape] = first_inputs
+        for layer in layers:
+            conns = layer.get("connected_to")
+            if functional and conns is not None:
+                ins = [_pick(outputs[src], t) for src, _node, t in conns]
+            else:
+                ins = prev
+            if layer["type"] == "InputLayer":
+                cfg = layer["config"]
+                ins = [_shape(cfg.get("batch_shape") or cfg["batch_input_shape"])]
+            if "layers" in layer:  # a nested model: its sublayers chain from the container's input
+                yield from walk(layer["layers"], ins[:1], functional=False)
+            else:
+                try:
+                    entry = lookup(layer["type"], Framework.KERAS)
+                    if entry.max_inputs == 1:
+                        ins = ins[:1]  # a shared layer lists every call; one is enough
+                except UnknownLayerKind:
+                    pass
+                yield Case(
+                    model=model_id,
+                    name=layer["name"],
+                    type=layer["type"],
+                    framework=Framework.KERAS,
+                    config=layer["config"],
+                    inputs=ins,
+                    params=layer["params"],
+                    trainable=layer["trainable_params"],
+                    non_trainable=layer["non_trainable_params"],
+                    output=layer["output_shape"],
+                )
+            outputs[layer["name"]] = layer["output_shape"]
+            out = layer["output_shape"]
+            prev = [_pick(out, 0)] if out is not None else prev
+
+    functional = d.get("summary_layout") == "functional"
+    yield from walk(d["layers"], [_shape(s) for s in model_inputs], functional)
+
+
+# Composite torch modules whose JSON config is empty: their configuration is read off their children,
+# exactly as a parser of print(model) would.  Filled in by the entries' owners.
+TORCH_CONFIG_FROM_CHILDREN: dict[str, Any] = {}
+
+
+def torch_cases(model_id: str) -> Iterator[Case]:
+    d = load(model_id)
+    modules = d["modules"]
+    by_name = {m["name"]: m for m in modules}
+    for m in modules:
+        if m["name"] == "":
+            continue
+        try:
+            lookup(m["class"], Framework.TORCH)
+        except UnknownLayerKind:
+            if m["num_children"] > 0:
+                continue  # a container (Sequential, a custom Module): counted as the sum of its children
+        config = dict(m["config"])
+        if m["class"] in TORCH_CONFIG_FROM_CHILDREN:
+            config = TORCH_CONFIG_FROM_CHILDREN[m["class"]](m, by_name)
+        yield Case(
+            model=model_id,
+            name=m["name"],
+            type=m["class"],
+            framework=Framework.TORCH,
+            config=config,
+            inputs=[_shape(s) for s in (m["input_shape"] or [])],
+            params=m["params"],
+            trainable=m["trainable_params"],
+            non_trainable=m["params"] - m["trainable_params"],
+            output=m["output_shape"],
+            buffers=m["buffers"] if m["num_children"] == 0 else None,
+        )
+
+
+def all_cases(model_id: str) -> Iterator[Case]:
+    return torch_cases(model_id) if model_id.startswith("pt_") else keras_cases(model_id)
+
+
+def check(case: Case) -> str | None:
+    """None when the catalog agrees with the framework on this layer; else what differs."""
+    try:
+        calc = derive(case.type, case.framework, case.config, case.inputs)
+    except Exception as exc:  # noqa: BLE001 - reported as the failure text
+        return f"{case}: {type(exc).__name__}: {exc}"
+    problems = []
+    if calc.params != case.params:
+        problems.append(f"params {calc.params} != {case.params}")
+    if calc.trainable_params != case.trainable:
+        problems.append(f"trainable {calc.trainable_params} != {case.trainable}")
+    if calc.non_trainable_params != case.non_trainable:
+        problems.append(f"non-trainable {calc.non_trainable_params} != {case.non_trainable}")
+    if case.buffers is not None and calc.buffer_count != case.buffers:
+        problems.append(f"buffers {calc.buffer_count} != {case.buffers}")
+    if case.output is not None and as_tree(calc.output) != as_tree(case.output):
+        problems.append(f"output {as_tree(calc.output)} != {case.output}")
+    formula = calc.formula
+    if formula is not None and formula.value != calc.params:
+        problems.append(f"formula {formula.plain} = {formula.value} != params {calc.params}")
+    return f"{case} [in {case.inputs}, cfg {case.config}]: " + "; ".join(problems) if problems else None
+
+
+__all__ = ["CORPUS", "FIXTURES", "Case", "all_cases", "as_tree", "check", "keras_cases", "load", "model_ids",
+           "torch_cases", "ShapeTree"]
+
+
+def report(types: set[str] | None = None) -> None:
+    """``python -m tests.corpus [Type ...]``: failures per layer type over the whole corpus."""
+    from collections import Counter
+
+    ok: Counter[str] = Counter()
+    bad: dict[str, list[str]] = {}
+    for model_id in model_ids("k3_") + model_ids("tfk2_") + model_ids("pt_"):
+        for case in all_cases(model_id):
+            if types and case.type not in types:
+                continue
+            msg = check(case)
+            if msg:
+                bad.setdefault(case.type, []).append(msg)
+            else:
+                ok[case.type] += 1
+    for t in sorted(set(ok) | set(bad)):
+        print(f"{t:32} ok {ok[t]:5}  bad {len(bad.get(t, [])):5}")
+    for t, msgs in sorted(bad.items()):
+        for msg in msgs[:3]:
+            print("  ", msg[:400])
+
+
+if __name__ == "__main__":
+    import sys
+
+    report(set(sys.argv[1:]) or None)
