@@ -58,6 +58,7 @@ class Case:
     non_trainable: int
     output: Any
     buffers: int | None = None
+    param_shapes: dict[str, list[int]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -148,6 +149,7 @@ def torch_cases(model_id: str) -> Iterator[Case]:
             non_trainable=m["params"] - m["trainable_params"],
             output=m["output_shape"],
             buffers=m["buffers"] if m["num_children"] == 0 else None,
+            param_shapes=m["own_param_shapes"] if m["num_children"] == 0 else None,
         )
 
 
@@ -172,6 +174,16 @@ def check(case: Case) -> str | None:
         problems.append(f"buffers {calc.buffer_count} != {case.buffers}")
     if case.output is not None and as_tree(calc.output) != as_tree(case.output):
         problems.append(f"output {as_tree(calc.output)} != {case.output}")
+    weight_total = sum(w.numel for w in calc.weights if w.role != "buffer")
+    if weight_total != calc.params:
+        problems.append(f"weights {[(w.name, w.shape) for w in calc.weights]} add up to {weight_total}, not {calc.params}")
+    buffer_total = sum(w.numel for w in calc.weights if w.role == "buffer")
+    if buffer_total != calc.buffer_count:
+        problems.append(f"buffer weights add up to {buffer_total}, not {calc.buffer_count}")
+    if case.param_shapes is not None:
+        mine = {w.name: list(w.shape) for w in calc.weights if w.role != "buffer"}
+        if mine != case.param_shapes:
+            problems.append(f"parameter shapes {mine} != {case.param_shapes}")
     formula = calc.formula
     if formula is not None and formula.value != calc.params:
         problems.append(f"formula {formula.plain} = {formula.value} != params {calc.params}")

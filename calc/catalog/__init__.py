@@ -7,10 +7,11 @@ from calc.catalog.base import (
     Derived,
     LayerCalc,
     LayerKind,
+    Weight,
     all_kinds,
     derive,
     lookup,
     register,
 )
 
-__all__ = ["MAX_SIZE", "Config", "Derived", "LayerCalc", "LayerKind", "all_kinds", "derive", "lookup", "register"]
+__all__ = ["MAX_SIZE", "Config", "Derived", "LayerCalc", "LayerKind", "Weight", "all_kinds", "derive", "lookup", "register"]

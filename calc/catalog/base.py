@@ -31,6 +31,7 @@ __all__ = [
     "MAX_SIZE",
     "Config",
     "Derived",
+    "Weight",
     "LayerCalc",
     "LayerKind",
     "all_kinds",
@@ -135,6 +136,24 @@ class Config:
 
 
 @dataclass(frozen=True, slots=True)
+class Weight:
+    """One weight tensor as the framework stores it (``kernel (86400, 4)``; torch ``weight (4, 86400)``).
+
+    ``role``: ``trainable``, ``non_trainable`` (Keras: BN moving statistics, Normalization's mean and
+    variance) or ``buffer`` (PyTorch: state that is not a parameter, e.g. BN running statistics).
+    The non-buffer weights add up to the layer's parameter count (a test checks every entry).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    role: Literal["trainable", "non_trainable", "buffer"] = "trainable"
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True, slots=True)
 class Derived:
     """What an entry's ``derive`` returns; :func:`derive` wraps it into a :class:`LayerCalc`."""
 
@@ -145,6 +164,7 @@ class Derived:
     non_trainable: Term | TermSum | None = None
     buffers: Term | TermSum | None = None
     notes: tuple[Message, ...] = ()
+    weights: tuple[Weight, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +182,11 @@ class LayerCalc:
     macs: int | None
     explanation: Message
     notes: tuple[Message, ...] = field(default=())
+    weights: tuple[Weight, ...] = field(default=())
+
+    @property
+    def largest_weight(self) -> Weight | None:
+        return max(self.weights, key=lambda w: w.numel, default=None)
 
     @property
     def trainable_params(self) -> int:
@@ -267,13 +292,14 @@ def derive(
                          lo=entry.min_inputs, hi=entry.max_inputs)
     cfg = Config(config, entry.defaults, entry.name)
     d = entry.derive(cfg, shapes)
-    trainable, non_trainable = d.trainable, d.non_trainable
+    trainable, non_trainable, weights = d.trainable, d.non_trainable, d.weights
     if framework is Framework.KERAS and config.get("trainable") is False and trainable is not None:
         parts = [p for p in (trainable, non_trainable) if p is not None]
         terms: list[Term] = []
         for p in parts:
             terms.extend(p.terms if isinstance(p, TermSum) else (p,))
         trainable, non_trainable = None, TermSum(tuple(terms))
+        weights = tuple(Weight(w.name, w.shape, "non_trainable") if w.role == "trainable" else w for w in weights)
     return LayerCalc(
         kind=entry.name,
         framework=framework,
@@ -286,6 +312,7 @@ def derive(
         macs=d.macs,
         explanation=d.explanation,
         notes=d.notes,
+        weights=weights,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calc.catalog.base import Config, Derived, LayerKind, known, per_example, register, single_input
+from calc.catalog.base import Config, Derived, LayerKind, Weight, known, per_example, register, single_input
 from calc.errors import ShapeError
 from calc.formula import Formula, add, mul, sym
 from calc.i18n import Message, register as register_text
@@ -44,7 +44,7 @@ register_text(
 )
 
 
-def _dense(layer: str, n: int, u: int, bias: bool, shape: Shape) -> Derived:
+def _dense(layer: str, n: int, u: int, bias: bool, shape: Shape, torch: bool) -> Derived:
     term = DENSE.bind(n_in=n, units=u) if bias else DENSE_NO_BIAS.bind(n_in=n, units=u)
     positions = per_example(shape)
     notes: tuple[Message, ...] = ()
@@ -57,6 +57,8 @@ def _dense(layer: str, n: int, u: int, bias: bool, shape: Shape) -> Derived:
         explanation=Message(key, {"n_in": n, "units": u}),
         macs=positions * n * u,
         notes=notes,
+        weights=(Weight("weight", (u, n)) if torch else Weight("kernel", (n, u)),)
+        + ((Weight("bias", (u,)),) if bias else ()),
     )
 
 
@@ -72,7 +74,7 @@ class KerasDense(LayerKind):
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
         shape = single_input(self.name, inputs)
         n = known(self.name, shape[-1], "the input's last axis")
-        return _dense(self.name, n, cfg.int("units"), cfg.bool("use_bias"), shape)
+        return _dense(self.name, n, cfg.int("units"), cfg.bool("use_bias"), shape, torch=False)
 
 
 @register
@@ -90,7 +92,7 @@ class TorchLinear(LayerKind):
         n = cfg.int("in_features")
         if shape[-1] is not None and shape[-1] != n:
             raise ShapeError("error.in_features", layer=self.name, expected=n, got=shape[-1], shape=str(shape))
-        return _dense(self.name, n, cfg.int("out_features"), cfg.bool("bias"), shape)
+        return _dense(self.name, n, cfg.int("out_features"), cfg.bool("bias"), shape, torch=True)
 
 
 @register
@@ -113,4 +115,5 @@ class TorchBilinear(LayerKind):
             trainable=term,
             explanation=Message("explain.bilinear", values),
             macs=per_example(first) * a * b * u,
+            weights=(Weight("weight", (u, a, b)),) + ((Weight("bias", (u,)),) if cfg.bool("bias") else ()),
         )
