@@ -1,0 +1,1 @@
+"""Placeholder: entries arrive in a following commit."""
