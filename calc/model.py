@@ -1,0 +1,84 @@
+"""ModelSpec: what a parser read from pasted text, before anything is derived.
+
+Every input format (Keras 1/2/3 summaries, torchinfo and torchsummary tables, PyTorch ``print(model)``
+reprs, Keras model code, the compact layer list) is read into this one shape.  A ModelSpec holds
+only what the text *says*: the reported numbers are kept apart from anything layerbot derives
+later, so every one of them can be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from calc.findings import Finding
+from calc.types import Framework, Shape, ShapeTree
+
+__all__ = ["Format", "Inbound", "LayerSpec", "ModelSpec", "SymbolRef"]
+
+
+class Format(StrEnum):
+    KERAS3 = "keras3"  # box-drawn table (rich), Keras 3
+    KERAS2 = "keras2"  # underscore/equals rule table, Keras 1/2 and tf.keras
+    TORCHINFO = "torchinfo"
+    TORCHSUMMARY = "torchsummary"
+    TORCH_REPR = "torch_repr"  # print(model)
+    KERAS_CODE = "keras_code"  # Python source building a Keras model, read with ast, never run
+    LAYER_LIST = "layer_list"  # "256x256x3 conv32k3 pool2 flatten dense512 dense4"
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRef:
+    """A hyperparameter given by a name with no literal value in the text (``Dense(nClasses)``)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One "Connected to" entry: ``encoder[1][0]`` = layer ``encoder``, call (node) 1, output tensor 0."""
+
+    layer: str
+    node: int = 0
+    tensor: int = 0
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One row of the input, in order.  ``None`` means "the text does not say"."""
+
+    type: str  # as written: "Conv2D", "Linear", "MaxPooling2" (a truncated Keras 1 type stays as printed)
+    name: str | None = None
+    depth: int = 0  # nesting depth; containers are rows too
+    config: Mapping[str, Any] = field(default_factory=dict)  # constructor arguments by the framework's names
+    output_shape: ShapeTree | None = None  # as reported; dims None where the text shows None / ? / -1
+    output_shape_text: str | None = None  # raw text when it is not a shape ("multiple", "?")
+    input_shape: ShapeTree | None = None  # as reported (torchinfo's Input Shape column)
+    params: int | None = None  # the reported count, as printed (may be negative: int32 overflow)
+    trainable: bool | None = None  # Keras 3 "Trainable" column / torchinfo "Trainable" column
+    unbuilt: bool = False  # Keras 3 "0 (unbuilt)"
+    recursive: bool = False  # torchinfo "(recursive)": a module reused, counted once
+    is_container: bool = False  # has children rows (nested Sequential, custom Module, torchinfo "--")
+    inbound: tuple[Inbound, ...] = ()  # functional models' "Connected to"
+    kernel_size: tuple[int, ...] | None = None  # torchinfo kernel_size column
+    mult_adds: int | None = None  # torchinfo mult-adds column
+    line: int | None = None  # 1-based line in the pasted text, for messages
+    resolved_type: str | None = None  # the catalog name when ``type`` was truncated or an alias
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    format: Format
+    framework: Framework
+    layers: tuple[LayerSpec, ...]
+    name: str | None = None
+    input_shapes: tuple[Shape, ...] = ()  # when the text says (code's input_shape=, torchinfo's input size)
+    total_params: int | None = None
+    trainable_params: int | None = None
+    non_trainable_params: int | None = None
+    optimizer_params: int | None = None  # Keras 3 "Optimizer params" (included in its Total)
+    total_mult_adds: int | None = None  # torchinfo, in units as printed converted to a count
+    symbols: tuple[str, ...] = ()  # names left symbolic (Keras code)
+    findings: tuple[Finding, ...] = ()  # what the parser noticed: a table cut short, a missing column...

@@ -1,0 +1,1 @@
+"""Parsers: pasted text → :class:`calc.model.ModelSpec`.  One module per input format."""
