@@ -83,7 +83,7 @@ def _prec(e: Basic) -> int:
     return _PREC_ATOM
 
 
-class _TemplatePrinter(StrPrinter):
+class _TemplatePrinter(StrPrinter):  # type: ignore[misc]  # sympy is untyped
     """Base: written order, placeholders for symbols; subclasses choose the operator glyphs."""
 
     times_pair = "*"  # a product of two plain factors
@@ -101,7 +101,7 @@ class _TemplatePrinter(StrPrinter):
         return text.replace("{", "{{").replace("}", "}}")
 
     def _wrap(self, e: Basic, parent_prec: int) -> str:
-        text = self._print(e)
+        text = str(self._print(e))
         if _prec(e) < parent_prec or (_prec(e) == parent_prec and parent_prec == _PREC_POW):
             return f"{self._escape(self.lparen)}{text}{self._escape(self.rparen)}"
         return text
@@ -167,7 +167,7 @@ class _LatexPrinter(_TemplatePrinter):
 
     def _print_Pow(self, expr: Pow) -> str:
         base, exp = expr.args
-        return self._wrap(base, _PREC_POW) + "^{{" + self._print(exp) + "}}"
+        return self._wrap(base, _PREC_POW) + "^{{" + str(self._print(exp)) + "}}"
 
 
 def _compile(expr: Basic, index: Mapping[Symbol, int]) -> _Evaluator:
@@ -206,7 +206,7 @@ def _symbols_in_order(expr: Basic) -> tuple[Symbol, ...]:
 class Formula:
     """One compiled template.  Build with :meth:`of` (cached per template)."""
 
-    __slots__ = ("expr", "symbols", "names", "unicode_fmt", "plain_fmt", "latex_fmt", "_eval", "_pos")
+    __slots__ = ("_eval", "_pos", "expr", "latex_fmt", "names", "plain_fmt", "symbols", "unicode_fmt")
 
     def __init__(self, expr: Expr) -> None:
         self.expr = expr
@@ -214,9 +214,9 @@ class Formula:
         self.names = tuple(s.name for s in self.symbols)
         index = {s: i for i, s in enumerate(self.symbols)}
         self._pos = {s.name: i for i, s in enumerate(self.symbols)}
-        self.unicode_fmt = _UnicodePrinter(index).doprint(expr)
-        self.plain_fmt = _PlainPrinter(index).doprint(expr)
-        self.latex_fmt = _LatexPrinter(index).doprint(expr)
+        self.unicode_fmt: str = _UnicodePrinter(index).doprint(expr)
+        self.plain_fmt: str = _PlainPrinter(index).doprint(expr)
+        self.latex_fmt: str = _LatexPrinter(index).doprint(expr)
         self._eval = _compile(expr, index)
 
     @staticmethod

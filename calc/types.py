@@ -21,7 +21,7 @@ Dim = int | None
 Shape = tuple[Dim, ...]
 """A tensor shape *including* the batch axis, as the frameworks print it: ``(None, 254, 254, 32)``."""
 
-ShapeTree = Union[Shape, list["ShapeTree"]]
+ShapeTree = Union[Shape, list["ShapeTree"]]  # noqa: UP007  (a recursive alias needs the string form)
 """A layer's output: one shape (a tuple), or several (a list), nested as the framework nests them
 (torch LSTM: ``[out, [h_n, c_n]]``)."""
 

@@ -176,7 +176,9 @@ def check(case: Case) -> str | None:
         problems.append(f"output {as_tree(calc.output)} != {case.output}")
     weight_total = sum(w.numel for w in calc.weights if w.role != "buffer")
     if weight_total != calc.params:
-        problems.append(f"weights {[(w.name, w.shape) for w in calc.weights]} add up to {weight_total}, not {calc.params}")
+        problems.append(
+            f"weights {[(w.name, w.shape) for w in calc.weights]} add up to {weight_total}, not {calc.params}"
+        )
     buffer_total = sum(w.numel for w in calc.weights if w.role == "buffer")
     if buffer_total != calc.buffer_count:
         problems.append(f"buffer weights add up to {buffer_total}, not {calc.buffer_count}")
@@ -190,8 +192,19 @@ def check(case: Case) -> str | None:
     return f"{case} [in {case.inputs}, cfg {case.config}]: " + "; ".join(problems) if problems else None
 
 
-__all__ = ["CORPUS", "FIXTURES", "Case", "all_cases", "as_tree", "check", "keras_cases", "load", "model_ids",
-           "torch_cases", "ShapeTree"]
+__all__ = [
+    "CORPUS",
+    "FIXTURES",
+    "Case",
+    "ShapeTree",
+    "all_cases",
+    "as_tree",
+    "check",
+    "keras_cases",
+    "load",
+    "model_ids",
+    "torch_cases",
+]
 
 
 def report(types: set[str] | None = None) -> None:
@@ -211,7 +224,7 @@ def report(types: set[str] | None = None) -> None:
                 ok[case.type] += 1
     for t in sorted(set(ok) | set(bad)):
         print(f"{t:32} ok {ok[t]:5}  bad {len(bad.get(t, [])):5}")
-    for t, msgs in sorted(bad.items()):
+    for _type, msgs in sorted(bad.items()):
         for msg in msgs[:3]:
             print("  ", msg[:400])
 

@@ -17,6 +17,7 @@ multiply-accumulates of the layer's forward pass; FLOPs are 2 × MACs (see :mod:
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +32,9 @@ __all__ = [
     "MAX_SIZE",
     "Config",
     "Derived",
-    "Weight",
     "LayerCalc",
     "LayerKind",
+    "Weight",
     "all_kinds",
     "derive",
     "lookup",
@@ -56,7 +57,7 @@ class Config:
     ``bool``, ``str``, ``None`` and (nested) tuples/lists of those are accepted.
     """
 
-    __slots__ = ("_values", "_defaults", "_layer", "used")
+    __slots__ = ("_defaults", "_layer", "_values", "used")
 
     def __init__(self, values: Mapping[str, Any], defaults: Mapping[str, Any], layer: str) -> None:
         self._values = values
@@ -78,27 +79,27 @@ class Config:
     def _bad(self, name: str, value: Any, expected: str) -> ConfigError:
         return ConfigError("error.config", layer=self._layer, name=name, value=repr(value), expected=expected)
 
-    def _check_int(self, name: str, value: Any, lo: int, hi: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise self._bad(name, value, f"a whole number from {lo:,} to {hi:,}")
-        if not lo <= value <= hi:
+    def _check_int(self, name: str, value: Any, lo: builtins.int, hi: builtins.int) -> builtins.int:
+        if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SIZE:
+            value = builtins.int(value)
+        if isinstance(value, bool) or not isinstance(value, builtins.int) or not lo <= value <= hi:
             raise self._bad(name, value, f"a whole number from {lo:,} to {hi:,}")
-        return value
+        number: builtins.int = value
+        return number
 
-    def int(self, name: str, *, lo: int = 1, hi: int = MAX_SIZE, default: Any = None) -> int:
+    def int(self, name: str, *, lo: builtins.int = 1, hi: builtins.int = MAX_SIZE, default: Any = None) -> builtins.int:
         value = self.get(name, default)
         if value is None:
             raise ConfigError("error.config_missing", layer=self._layer, name=name)
         return self._check_int(name, value, lo, hi)
 
-    def opt_int(self, name: str, *, lo: int = 1, hi: int = MAX_SIZE) -> int | None:
+    def opt_int(self, name: str, *, lo: builtins.int = 1, hi: builtins.int = MAX_SIZE) -> builtins.int | None:
         value = self.get(name)
         return None if value is None else self._check_int(name, value, lo, hi)
 
-    def ints(self, name: str, rank: int, *, lo: int = 1, hi: int = MAX_SIZE) -> tuple[int, ...]:
+    def ints(
+        self, name: str, rank: builtins.int, *, lo: builtins.int = 1, hi: builtins.int = MAX_SIZE
+    ) -> tuple[builtins.int, ...]:
         """An int or a sequence of ``rank`` ints (``3`` → ``(3, 3)`` for rank 2)."""
         value = self.get(name)
         if value is None:
@@ -288,8 +289,9 @@ def derive(
     entry = lookup(kind, framework) if isinstance(kind, str) else kind
     shapes = tuple(tuple(s) for s in inputs)
     if not entry.min_inputs <= len(shapes) <= entry.max_inputs:
-        raise ShapeError("error.input_count", layer=entry.name, got=len(shapes),
-                         lo=entry.min_inputs, hi=entry.max_inputs)
+        raise ShapeError(
+            "error.input_count", layer=entry.name, got=len(shapes), lo=entry.min_inputs, hi=entry.max_inputs
+        )
     cfg = Config(config, entry.defaults, entry.name)
     d = entry.derive(cfg, shapes)
     trainable, non_trainable, weights = d.trainable, d.non_trainable, d.weights
@@ -324,7 +326,9 @@ def single_input(layer: str, inputs: tuple[Shape, ...], *, min_rank: int = 2, ma
     """The one input shape, checked for rank (rank includes the batch axis)."""
     shape = inputs[0]
     if len(shape) < min_rank or (max_rank is not None and len(shape) > max_rank):
-        expected = f"{min_rank}" if max_rank == min_rank else f"{min_rank}+" if max_rank is None else f"{min_rank}–{max_rank}"
+        expected = (
+            f"{min_rank}" if max_rank == min_rank else f"{min_rank}+" if max_rank is None else f"{min_rank}–{max_rank}"
+        )
         raise ShapeError("error.rank", layer=layer, shape=str(shape), expected=expected)
     return shape
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from calc.catalog.base import Config, Derived, LayerKind, Weight, known, per_example, register, single_input
 from calc.errors import ShapeError
 from calc.formula import Formula, add, mul, sym
-from calc.i18n import Message, register as register_text
+from calc.i18n import Message
+from calc.i18n import register as register_text
 from calc.types import Framework, Shape
 
 n_in, units = sym("n_in"), sym("units")
@@ -37,8 +38,8 @@ register_text(
             "zh": "Dense 只作用于最后一个轴：同一个 {n_in}×{units} 的核在其余轴的 {positions} 个位置上共享。",
         },
         "error.in_features": {
-            "en": "{layer} expects {expected} input features, but the input has {got} (shape {shape}). In PyTorch this is \"mat1 and mat2 shapes cannot be multiplied\".",
-            "zh": "{layer} 需要 {expected} 个输入特征，但输入有 {got} 个（形状 {shape}）。在 PyTorch 中这会报错 \"mat1 and mat2 shapes cannot be multiplied\"。",
+            "en": '{layer} expects {expected} input features, but the input has {got} (shape {shape}). In PyTorch this is "mat1 and mat2 shapes cannot be multiplied".',
+            "zh": '{layer} 需要 {expected} 个输入特征，但输入有 {got} 个（形状 {shape}）。在 PyTorch 中这会报错 "mat1 and mat2 shapes cannot be multiplied"。',
         },
     }
 )
