@@ -68,6 +68,11 @@ class Config:
     def has(self, name: str) -> bool:
         return self._values.get(name) is not None
 
+    def given(self, name: str) -> bool:
+        """Whether the configuration names this key at all, even as None (Keras ``merge_mode=None``
+        means something other than leaving merge_mode out)."""
+        return name in self._values
+
     def get(self, name: str, default: Any = None) -> Any:
         if name in self._values and self._values[name] is not None:
             value = self._values[name]
