@@ -1,0 +1,3 @@
+"""Renderers: a CommandResult (or an error) → terminal text, JSON, Discord messages."""
+
+__all__: list[str] = []
