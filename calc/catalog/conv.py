@@ -154,9 +154,15 @@ register_text(
             "zh": "{layer}：Keras 不支持 strides > 1 与 dilation_rate > 1 同时使用"
             "（收到 strides={strides}，dilation_rate={dilation}）。",
         },
-        "error.output_padding": {
-            "en": "{layer}: output_padding {output_padding} must be smaller than {limit} along every axis.",
-            "zh": "{layer}：output_padding {output_padding} 在每个轴上都必须小于 {limit}。",
+        "error.output_padding_keras": {
+            "en": "{layer}: output_padding {output_padding} must be smaller than strides {strides} along every axis.",
+            "zh": "{layer}：output_padding {output_padding} 在每个轴上都必须小于 strides {strides}。",
+        },
+        "error.output_padding_torch": {
+            "en": "{layer}: output_padding {output_padding} must be smaller than either stride {stride} or "
+            "dilation {dilation} along every axis.",
+            "zh": "{layer}：output_padding {output_padding} 在每个轴上都必须小于 stride {stride} 或 dilation {dilation}"
+            " 之一。",
         },
         "error.torch_same_stride": {
             "en": "{layer}: padding='same' is not supported for strided convolutions (stride={stride}); "
@@ -170,10 +176,20 @@ register_text(
             "zh": "{layer}：转置卷积的 padding 只能是数字，padding_mode 只能是 'zeros'"
             "（收到 padding={padding}，padding_mode={mode}）。",
         },
-        "error.padding_mode_size": {
-            "en": "{layer}: padding_mode='{mode}' cannot pad {pad} on an axis of length {n}; "
-            "it needs padding {relation} the input length.",
-            "zh": "{layer}：padding_mode='{mode}' 不能在长度为 {n} 的轴上补 {pad}；补零量必须{relation}输入长度。",
+        "error.padding_reflect": {
+            "en": "{layer}: padding_mode='reflect' cannot pad {pad} on an axis of length {n}; "
+            "the padding must be smaller than the input length.",
+            "zh": "{layer}：padding_mode='reflect' 不能在长度为 {n} 的轴上填充 {pad}；填充量必须小于输入长度。",
+        },
+        "error.padding_circular": {
+            "en": "{layer}: padding_mode='circular' cannot pad {pad} on an axis of length {n}; "
+            "the padding can be at most the input length.",
+            "zh": "{layer}：padding_mode='circular' 不能在长度为 {n} 的轴上填充 {pad}；填充量最多等于输入长度。",
+        },
+        "error.conv_axis_size": {
+            "en": "{layer}: the input shape {shape} has an axis of size {size}; channel and spatial axes must be "
+            "at least 1.",
+            "zh": "{layer}：输入形状 {shape} 中有一个轴的大小为 {size}；通道轴和空间轴至少为 1。",
         },
         "error.keras_transpose_groups": {
             "en": "{layer}: Keras transposed convolutions have no groups (got groups={groups}); "
@@ -221,6 +237,13 @@ def _conv_counts(
     )
 
 
+def _check_axes(layer: str, shape: Shape, axes: Sequence[Dim]) -> None:
+    """Channel and spatial axes that are known must be at least 1 (the batch axis may be anything)."""
+    for d in axes:
+        if d is not None and d < 1:
+            raise ShapeError("error.conv_axis_size", layer=layer, shape=str(shape), size=d)
+
+
 def _check_groups(layer: str, cin: int, cout: int, groups: int, *, in_name: str, out_name: str, torch: bool) -> None:
     """Input and output channels must both split evenly into the groups (Keras base_conv.py __init__/build;
     PyTorch _ConvNd.__init__).  Output channels are configuration; input channels come from the input in
@@ -245,7 +268,10 @@ _KERAS_DEFAULTS: Mapping[str, Any] = {
     "use_bias": True,
 }
 _KERAS_TRANSPOSE_DEFAULTS: Mapping[str, Any] = {**_KERAS_DEFAULTS, "output_padding": None}
-_KERAS_DEPTHWISE_DEFAULTS: Mapping[str, Any] = {**_KERAS_DEFAULTS, "depth_multiplier": 1}
+# DepthwiseConv and SeparableConv take no groups (base_depthwise_conv.py, base_separable_conv.py __init__).
+_KERAS_DEPTHWISE_DEFAULTS: Mapping[str, Any] = {
+    **{k: v for k, v in _KERAS_DEFAULTS.items() if k != "groups"}, "depth_multiplier": 1,
+}
 _KERAS_CONV_SOLVABLE: Mapping[str, Solvable] = {
     "kernel_size": "params", "c_in": "params", "filters": "shape", "strides": "shape",
 }
@@ -270,6 +296,7 @@ class _KerasWindowed(LayerKind):
         axes (ops/operation_utils.py compute_conv_output_shape: "Kernel shape must have the same length as
         input"), and the kernel's size depends on the channel axis, so it must be known."""
         shape = single_input(self.name, inputs, min_rank=self.rank + 2, max_rank=self.rank + 2)
+        _check_axes(self.name, shape, shape[1:])
         first = cfg.choice("data_format", ("channels_last", "channels_first")) == "channels_first"
         axis = 1 if first else -1
         cin = known(self.name, shape[axis], "the input's channel axis")
@@ -373,8 +400,8 @@ class _KerasConvTranspose(_KerasWindowed):
             output_padding = cfg.ints("output_padding", self.rank, lo=0)
             # base_conv_transpose.py __init__: "`output_padding` must be strictly less than `strides`".
             if any(op >= s for op, s in zip(output_padding, strides, strict=True)):
-                raise ConfigError("error.output_padding", layer=self.name, output_padding=output_padding,
-                                  limit=f"strides {strides}")
+                raise ConfigError("error.output_padding_keras", layer=self.name, output_padding=output_padding,
+                                  strides=strides)
         out_spatial = [
             keras_transpose_len(self.name, n, k, s, d, padding, None if output_padding is None else output_padding[i])
             for i, (n, k, s, d) in enumerate(zip(spatial, ks, strides, dilation, strict=True))
@@ -544,6 +571,7 @@ class _TorchConvBase(LayerKind):
         (C, *spatial) (_ConvNd forward: "Expected 3D (unbatched) or 4D (batched) input")."""
         shape = single_input(self.name, inputs, min_rank=self.rank + 1, max_rank=self.rank + 2)
         batched = len(shape) == self.rank + 2
+        _check_axes(self.name, shape, shape[1:] if batched else shape)
         channels = shape[1] if batched else shape[0]
         if self.lazy:
             # Lazy modules read in_channels off the first input (torch/nn/modules/conv.py _LazyConvXdMixin).
@@ -644,9 +672,7 @@ class _TorchConvBase(LayerKind):
             if n is None:
                 continue
             if (mode == "reflect" and pad >= n) or (mode == "circular" and pad > n):
-                relation = "smaller than" if mode == "reflect" else "at most"
-                raise ShapeError("error.padding_mode_size", layer=self.name, mode=mode, pad=pad, n=n,
-                                 relation=relation)
+                raise ShapeError(f"error.padding_{mode}", layer=self.name, pad=pad, n=n)
 
     def _transpose_lengths(
         self,
@@ -665,8 +691,8 @@ class _TorchConvBase(LayerKind):
         output_padding = cfg.ints("output_padding", self.rank, lo=0)
         # ATen: "output padding must be smaller than either stride or dilation".
         if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation, strict=True)):
-            raise ConfigError("error.output_padding", layer=self.name, output_padding=output_padding,
-                              limit=f"stride {stride} or dilation {dilation}")
+            raise ConfigError("error.output_padding_torch", layer=self.name, output_padding=output_padding,
+                              stride=stride, dilation=dilation)
         return [
             torch_transpose_len(self.name, n, k, s, p, d, op)
             for n, k, s, p, d, op in zip(spatial, ks, stride, pad, dilation, output_padding, strict=True)
