@@ -557,7 +557,7 @@ def parse_shape(text: str, min_rank: int = 1, max_rank: int = MAX_RANK) -> Shape
     t = text.strip().lower()
     if len(t) > MAX_TOKEN_CHARS * 2:
         raise _Bad
-    if t[:1] in _OPEN:
+    if t and t[0] in _OPEN:
         if t[-1:] != _CLOSE[_OPEN.index(t[0])]:
             raise _Bad
         t = t[1:-1].strip()
@@ -704,20 +704,19 @@ def _word_slot(spec: CommandSpec, given: Mapping[str, object], word: str) -> Arg
 def _bind(
     spec: CommandSpec, preset: Iterable[tuple[str, str]], items: Sequence[tuple[str | None, object]]
 ) -> Invocation:
+    # In order, as Python binds arguments: a positional value takes the next free slot; a named one
+    # its own slot, which must still be free.
     given: dict[str, object] = dict(preset)
-    for name, raw in items:
-        if name is None:
-            continue
-        arg = spec.arg(name)
-        if arg is None:
-            options = ", ".join(a.name for a in spec.args)
-            raise _error(spec, "cmd.error.unknown_option", value=_show(name), options=options)
-        if arg.name in given:
-            raise _error(spec, "cmd.error.duplicate", name=arg.name)
-        given[arg.name] = raw
     slots = [a for a in spec.args if a.positional]
     for name, raw in items:
         if name is not None:
+            arg = spec.arg(name)
+            if arg is None:
+                options = ", ".join(a.name for a in spec.args)
+                raise _error(spec, "cmd.error.unknown_option", value=_show(name), options=options)
+            if arg.name in given:
+                raise _error(spec, "cmd.error.duplicate", name=arg.name)
+            given[arg.name] = raw
             continue
         slot = next((a for a in slots if a.name not in given), None)
         if slot is not None and (slot.required or _accepts(slot, raw)):
