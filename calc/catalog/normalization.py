@@ -484,7 +484,10 @@ class KerasNormalization(LayerKind):
 
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
         shape = single_input(self.name, inputs, min_rank=1)
-        axis = cfg.get("axis")
+        if cfg.given("axis") and not cfg.has("axis"):
+            axis = cfg.used["axis"] = None  # axis=None: one mean and variance over everything
+        else:
+            axis = cfg.get("axis")
         keep: list[int] = []
         if axis is not None and axis != []:
             _, keep = _axis_list(self.name, axis, shape)
@@ -692,10 +695,16 @@ class TorchInstanceNorm3d(_TorchInstanceNorm):
     ranks = (4, 5)
 
 
+# The Lazy InstanceNorms inherit _LazyNormBase's defaults, affine=True and track_running_stats=True
+# (torch/nn/modules/batchnorm.py), although their docstrings say False; what they build is what counts.
+_LAZY_INSTANCE_DEFAULTS: Mapping[str, Any] = {"affine": True, "track_running_stats": True, "bias": True}
+
+
 @register
 class TorchLazyInstanceNorm1d(TorchInstanceNorm1d):
     name = "LazyInstanceNorm1d"
     positional = ("eps", "momentum", "affine", "track_running_stats")
+    defaults = _LAZY_INSTANCE_DEFAULTS
     solvable: ClassVar[Mapping[str, Solvable]] = {}
     lazy = True
 
@@ -704,6 +713,7 @@ class TorchLazyInstanceNorm1d(TorchInstanceNorm1d):
 class TorchLazyInstanceNorm2d(TorchInstanceNorm2d):
     name = "LazyInstanceNorm2d"
     positional = ("eps", "momentum", "affine", "track_running_stats")
+    defaults = _LAZY_INSTANCE_DEFAULTS
     solvable: ClassVar[Mapping[str, Solvable]] = {}
     lazy = True
 
@@ -712,6 +722,7 @@ class TorchLazyInstanceNorm2d(TorchInstanceNorm2d):
 class TorchLazyInstanceNorm3d(TorchInstanceNorm3d):
     name = "LazyInstanceNorm3d"
     positional = ("eps", "momentum", "affine", "track_running_stats")
+    defaults = _LAZY_INSTANCE_DEFAULTS
     solvable: ClassVar[Mapping[str, Solvable]] = {}
     lazy = True
 
