@@ -105,7 +105,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _common_options() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print a JSON document instead of text")
     common.add_argument("--lang", choices=LOCALES, help="language of the answer (default: from LC_ALL / LANG)")

@@ -146,16 +146,17 @@ def _compute_line(cost: Cost, lang: str) -> str:
 
 def _memory_lines(cost: Cost, lang: str) -> Iterable[str]:
     yield _t("text.memory", lang)
-    # Equal sizes share one entry: "675 KiB float16/bfloat16".
-    by_size: dict[int, list[str]] = {}
-    for dtype, nbytes in cost.param_bytes.items():
-        by_size.setdefault(nbytes, []).append(dtype)
-    sizes = " · ".join(f"{format_bytes(n)} {'/'.join(d)}" for n, d in by_size.items())
-    yield "  " + _t("text.weights", lang, sizes=sizes)
-    order = (Optimizer.SGD, Optimizer.MOMENTUM, Optimizer.ADAM)
-    labels = {Optimizer.SGD: "SGD", Optimizer.MOMENTUM: "SGD+momentum", Optimizer.ADAM: "Adam"}
-    training = " · ".join(f"{labels[o]} {format_bytes(cost.training[o].total)}" for o in order if o in cost.training)
-    yield "  " + _t("text.training", lang, sizes=training)
+    if cost.params:  # a layer without weights has only activations
+        # Equal sizes share one entry: "675 KiB float16/bfloat16".
+        by_size: dict[int, list[str]] = {}
+        for dtype, nbytes in cost.param_bytes.items():
+            by_size.setdefault(nbytes, []).append(dtype)
+        sizes = " · ".join(f"{format_bytes(n)} {'/'.join(d)}" for n, d in by_size.items())
+        yield "  " + _t("text.weights", lang, sizes=sizes)
+        order = (Optimizer.SGD, Optimizer.MOMENTUM, Optimizer.ADAM)
+        labels = {Optimizer.SGD: "SGD", Optimizer.MOMENTUM: "SGD+momentum", Optimizer.ADAM: "Adam"}
+        training = " · ".join(f"{labels[o]} {format_bytes(cost.training[o].total)}" for o in order if o in cost.training)
+        yield "  " + _t("text.training", lang, sizes=training)
     acts = cost.activations
     if acts is not None:
         key = "text.activations_unknown" if acts.unknown_axes else "text.activations"
