@@ -35,6 +35,10 @@ register_text(
             "en": "No weights to learn: each of the {channels} channels is reduced to its {op} over all {positions} positions ({spatial}), one value per channel.",
             "zh": "没有需要学习的权重：{channels} 个通道各自取全部 {positions} 个位置（{spatial}）上的{op}，每个通道得到一个值。",
         },
+        "explain.pool_global_axis": {
+            "en": "No weights to learn: each of the {channels} channels is reduced to its {op} over all {positions} positions, one value per channel.",
+            "zh": "没有需要学习的权重：{channels} 个通道各自取全部 {positions} 个位置上的{op}，每个通道得到一个值。",
+        },
         "explain.pool_global_unknown": {
             "en": "No weights to learn: each of the {channels} channels is reduced to its {op} over all positions ({spatial}; how many is unknown here), one value per channel.",
             "zh": "没有需要学习的权重：{channels} 个通道各自取全部位置（{spatial}；这里位置数未知）上的{op}，每个通道得到一个值。",
@@ -60,8 +64,8 @@ register_text(
             "zh": "池化没有可相乘的权重，因此记为 0 MACs。",
         },
         "note.pool_default_stride": {
-            "en": "The stride was not given, so it equals the window ({stride}): pooling windows do not overlap by default (Keras strides=None → pool_size; PyTorch stride=None → kernel_size), unlike a convolution, whose stride defaults to 1.",
-            "zh": "未给出步长，因此步长等于窗口大小（{stride}）：池化窗口默认不重叠（Keras strides=None → pool_size；PyTorch stride=None → kernel_size），而卷积的步长默认为 1。",
+            "en": "The stride was not given, so it equals the window size, {stride}: pooling windows do not overlap by default (Keras strides=None → pool_size; PyTorch stride=None → kernel_size), unlike a convolution, whose stride defaults to 1.",
+            "zh": "未给出步长，因此步长等于窗口大小 {stride}：池化窗口默认不重叠（Keras strides=None → pool_size；PyTorch stride=None → kernel_size），而卷积的步长默认为 1。",
         },
         "note.pool_ceil_mode": {
             "en": "ceil_mode=True rounds the number of windows up (⌈⌉ instead of ⌊⌋), keeping a last, partial window at the end of an axis.",
@@ -265,7 +269,8 @@ class _KerasGlobalPool(LayerKind):
         if positions is None:
             explanation = Message("explain.pool_global_unknown", args)
         else:
-            explanation = Message("explain.pool_global", {**args, "positions": positions})
+            key = "explain.pool_global" if r > 1 else "explain.pool_global_axis"
+            explanation = Message(key, {**args, "positions": positions})
         notes = [_ops_note(self.op, channels, positions)]
         if keepdims:
             notes.append(Message("note.pool_keepdims"))
@@ -525,7 +530,7 @@ class _TorchPool(LayerKind):
             result.append(Message("note.pool_default_stride", {"stride": _compact(k)}))
         if ceil:
             result.append(Message("note.pool_ceil_mode"))
-        result.extend(dict.fromkeys(notes))
+        result.extend(m for i, m in enumerate(notes) if m not in notes[:i])
         if self.op == "average" and any(p):
             result.append(Message("note.pool_count_include_pad", {"flag": str(cfg.bool("count_include_pad"))}))
         output: Shape | list[Any] = tuple(out)

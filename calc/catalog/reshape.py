@@ -110,6 +110,10 @@ register_text(
             "en": "No weights to learn: an input layer only declares the shape of the data entering the model, {shape} (None = any size, usually the batch).",
             "zh": "没有需要学习的权重：输入层只声明进入模型的数据形状 {shape}（None 表示任意大小，通常是批次大小）。",
         },
+        "explain.input_fixed": {
+            "en": "No weights to learn: an input layer only declares the shape of the data entering the model, {shape}.",
+            "zh": "没有需要学习的权重：输入层只声明进入模型的数据形状 {shape}。",
+        },
         "pad.zeros": {"en": "zeros", "zh": "零"},
         "pad.constant": {"en": "the constant {value}", "zh": "常数 {value} "},
         "pad.reflect": {"en": "a mirror image of the values next to the border (reflection)", "zh": "边界内侧数值的镜像（反射）"},
@@ -522,7 +526,8 @@ class KerasInputLayer(LayerKind):
             out = inputs[0]
         else:
             raise ConfigError("error.input_shape", layer=self.name)
-        return Derived(output=out, trainable=None, explanation=Message("explain.input", {"shape": format_shape(out)}))
+        key = "explain.input" if None in out else "explain.input_fixed"
+        return Derived(output=out, trainable=None, explanation=Message(key, {"shape": format_shape(out)}))
 
 
 # ---------------------------------------------------------------------------------------------
