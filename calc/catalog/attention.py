@@ -183,7 +183,7 @@ register_text(
             "（{ff}）+ 3 个 LayerNorm（{norms}）",
         },
         "explain.transformer_stack": {
-            "en": "{layers} identical {kind} copies of {per_layer} parameters each{norm}",
+            "en": "{layers} identical {kind} copies, {per_layer} parameters each{norm}",
             "zh": "{layers} 个相同的 {kind} 副本，每个 {per_layer} 个参数{norm}",
         },
         "explain.transformer_final_norm": {
@@ -195,8 +195,9 @@ register_text(
             "zh": "",
         },
         "explain.transformer": {
-            "en": "encoder: {enc_layers} layers × {enc} + a LayerNorm; decoder: {dec_layers} layers × {dec} + a LayerNorm",
-            "zh": "编码器：{enc_layers} 层 × {enc} + 1 个 LayerNorm；解码器：{dec_layers} 层 × {dec} + 1 个 LayerNorm",
+            "en": "encoder: {enc_layers} layer(s) × {enc} + a final LayerNorm; decoder: {dec_layers} layer(s) × {dec} "
+            "+ a final LayerNorm",
+            "zh": "编码器：{enc_layers} 层 × {enc} + 最后 1 个 LayerNorm；解码器：{dec_layers} 层 × {dec} + 最后 1 个 LayerNorm",
         },
         "note.keras_key_dim": {
             "en": "key_dim={key_dim} is per head: each projection is {heads} × {key_dim} = {width} wide. PyTorch's "
@@ -219,6 +220,12 @@ register_text(
             "en": "MACs include the attention matmuls QKᵀ ({qk}) and attention × V ({av}) for {lq} query × {lk} key "
             "positions.",
             "zh": "MACs 包含注意力矩阵乘法 QKᵀ（{qk}）和 注意力 × V（{av}），query 位置 {lq} 个 × key 位置 {lk} 个。",
+        },
+        "note.attention_macs_layers": {
+            "en": "MACs include, in each of the {layers} layers, the attention matmuls QKᵀ ({qk}) and attention × V "
+            "({av}) for {lq} query × {lk} key positions.",
+            "zh": "MACs 包含 {layers} 层中每一层的注意力矩阵乘法 QKᵀ（{qk}）和 注意力 × V（{av}），"
+            "query 位置 {lq} 个 × key 位置 {lk} 个。",
         },
         "note.attention_macs_unknown": {
             "en": "The sequence lengths are unknown here, so MACs (which grow with query length × key length) are not "
@@ -516,17 +523,19 @@ def _norm_weights(prefix: str, d: int, bias: bool) -> list[Weight]:
     return [Weight(f"{prefix}weight", (d,))] + ([Weight(f"{prefix}bias", (d,))] if bias else [])
 
 
-def _layer_macs(lt: Dim, lm: Dim, d: int, ff: int, decoder: bool) -> tuple[int | None, list[Message]]:
-    """Self-attention over lt positions (decoder: then cross-attention to lm memory positions) and the
-    feed-forward network at each of the lt positions."""
+def _layer_macs(lt: Dim, lm: Dim, d: int, ff: int, decoder: bool, layers: int = 1) -> tuple[int | None, list[Message]]:
+    """One layer's MACs: self-attention over lt positions (decoder: then cross-attention to lm memory
+    positions) and the feed-forward network at each of the lt positions.  ``layers`` only words the notes
+    of a stack (whose caller multiplies)."""
     if lt is None or (decoder and lm is None):
         return None, [Message("note.attention_macs_unknown")]
+    key, extra = ("note.attention_macs", {}) if layers == 1 else ("note.attention_macs_layers", {"layers": layers})
     total, qk, av = _mha_macs(lt, lt, d, d, d, 0)
-    notes = [Message("note.attention_macs", {"qk": qk, "av": av, "lq": lt, "lk": lt})]
+    notes = [Message(key, {"qk": qk, "av": av, "lq": lt, "lk": lt} | extra)]
     if decoder and lm is not None:
         cross, qk2, av2 = _mha_macs(lt, lm, d, d, d, 0)
         total += cross
-        notes.append(Message("note.attention_macs", {"qk": qk2, "av": av2, "lq": lt, "lk": lm}))
+        notes.append(Message(key, {"qk": qk2, "av": av2, "lq": lt, "lk": lm} | extra))
     return total + 2 * lt * d * ff, notes
 
 
@@ -625,7 +634,7 @@ class _TorchTransformerStack(_TorchTransformerPart):
         norm = bool(cfg.get("norm"))
         target, lt, lm = self.lengths(cfg, inputs, d, batch_first)
         per_layer, values = _layer_term(self.decoder, d, ff, bias)
-        macs, notes = _layer_macs(lt, lm, d, ff, self.decoder)
+        macs, notes = _layer_macs(lt, lm, d, ff, self.decoder, n)
         weights: list[Weight] = []
         for i in range(n):
             weights += _layer_weights(f"layers.{i}.", d, ff, bias, self.decoder)
@@ -686,8 +695,8 @@ class TorchTransformer(_TorchTransformerPart):
             raise ShapeError("error.mha_rank", layer=self.name, query=str(tgt), value=str(src))
         _check_width(self.name, tgt, d, "target")
         ls, lt = _seq(src, batch_first)[0], _seq(tgt, batch_first)[0]
-        enc_macs, notes = _layer_macs(ls, None, d, ff, False)
-        dec_macs, dec_notes = _layer_macs(lt, ls, d, ff, True)
+        enc_macs, notes = _layer_macs(ls, None, d, ff, False, ne)
+        dec_macs, dec_notes = _layer_macs(lt, ls, d, ff, True, nd)
         macs = ne * enc_macs + nd * dec_macs if enc_macs is not None and dec_macs is not None else None
         weights: list[Weight] = []
         for i in range(ne):

@@ -40,7 +40,7 @@ from calc.errors import ConfigError, ShapeError
 from calc.formula import Formula, Term, TermSum, add, mul, sym
 from calc.i18n import Message
 from calc.i18n import register as register_text
-from calc.types import Dim, Framework, Shape, ShapeTree
+from calc.types import Dim, Framework, Shape, ShapeTree, format_shape
 
 n_in, units, proj_size, num_layers = sym("n_in"), sym("units"), sym("proj_size"), sym("num_layers")
 c_in, filters = sym("c_in"), sym("filters")
@@ -251,6 +251,12 @@ register_text(
         "note.bidirectional_concat": {
             "en": "merge_mode='concat' joins the two directions on the last axis: {fw} + {bw} = {total} features.",
             "zh": "merge_mode='concat' 在最后一个轴上拼接两个方向：{fw} + {bw} = {total} 个特征。",
+        },
+        "note.bidirectional_symbolic": {
+            "en": "Keras's summary prints {symbolic} for this layer, because it assumes the backward layer is "
+            "shaped like the forward one; the layer really returns {real}.",
+            "zh": "Keras 的 summary 会把这一层显示为 {symbolic}，因为它假定反向层与正向层形状相同；"
+            "该层实际返回 {real}。",
         },
         "error.wrapped_layer": {
             "en": "{layer}: the wrapped layer must be given as a configuration with its type, e.g. "
@@ -607,6 +613,14 @@ class KerasBidirectional(LayerKind):
             merged = [fw_out]
         parts = [*merged, *fw_states, *bw_states]
         output: ShapeTree = parts[0] if len(parts) == 1 else parts
+        # Keras's compute_output_shape takes both directions to be shaped like the forward one, so a
+        # summary of a narrower or wider backward_layer prints that, not what the layer returns.
+        symbolic_out = (*fw_out[:-1], fw_out[-1] * 2 if fw_out[-1] is not None else None) if mode == "concat" else fw_out
+        symbolic = [*([fw_out, fw_out] if mode is None else [symbolic_out]), *fw_states, *fw_states]
+        if symbolic != parts:
+            shown = symbolic[0] if len(symbolic) == 1 else symbolic
+            notes.append(Message("note.bidirectional_symbolic", {"symbolic": format_shape(shown),
+                                                                 "real": format_shape(output)}))
         if _same(fw, bw):
             trainable, non_trainable = _doubled(fw.trainable), _doubled(fw.non_trainable)
             explanation = Message("explain.bidirectional", {"kind": fw.kind, "inner": fw.explanation})
