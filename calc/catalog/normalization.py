@@ -63,19 +63,23 @@ register_text(
         "norm.per_channels": {"en": "each of the {n} channels", "zh": "{n} 个通道中的每一个"},
         "norm.per_positions": {
             "en": "each of the {n} normalized positions {shape}",
-            "zh": "归一化的 {n} 个位置 {shape} 中的每一个",
+            "zh": "{n} 个归一化位置 {shape} 中的每一个",
         },
         "norm.learn_both": {
             "en": "a learned scale γ and offset β for {per} = {count} trainable parameters",
-            "zh": "为{per}学习一个缩放 γ 和一个偏移 β，共 {count} 个可训练参数",
+            "zh": "为 {per}学习一个缩放 γ 和一个偏移 β，共 {count} 个可训练参数",
         },
         "norm.learn_scale": {
             "en": "a learned scale γ (no offset β, {flag}) for {per} = {count} trainable parameters",
-            "zh": "为{per}学习一个缩放 γ（没有偏移 β，{flag}），共 {count} 个可训练参数",
+            "zh": "为 {per}学习一个缩放 γ（没有偏移 β，{flag}），共 {count} 个可训练参数",
         },
         "norm.learn_offset": {
             "en": "a learned offset β (no scale γ, {flag}) for {per} = {count} trainable parameters",
-            "zh": "为{per}学习一个偏移 β（没有缩放 γ，{flag}），共 {count} 个可训练参数",
+            "zh": "为 {per}学习一个偏移 β（没有缩放 γ，{flag}），共 {count} 个可训练参数",
+        },
+        "norm.learn_scale_only": {
+            "en": "a learned scale γ for {per} = {count} trainable parameters",
+            "zh": "为 {per}学习一个缩放 γ，共 {count} 个可训练参数",
         },
         "norm.learn_none": {
             "en": "no learned scale or offset ({flag}), so 0 trainable parameters",
@@ -159,10 +163,9 @@ register_text(
         },
         "explain.norm_rescaling": {
             "en": (
-                "{layer} computes x·{scale} + {offset}; both numbers are fixed by you, not learned: 0 parameters, "
-                "same shape."
+                "{layer} computes {op}; the numbers are fixed by you, not learned: 0 parameters, same shape."
             ),
-            "zh": "{layer} 计算 x·{scale} + {offset}；这两个数由你给定，不是学习得到的：参数为 0，形状不变。",
+            "zh": "{layer} 计算 {op}；其中的数由你给定，不是学习得到的：参数为 0，形状不变。",
         },
         "explain.norm_unit": {
             "en": (
@@ -279,18 +282,26 @@ def _axis_list(layer: str, axis: Any, shape: Shape) -> tuple[list[int], list[int
     return raw, out
 
 
-def _learned(scale: bool, offset: bool, per: Message, count: int, off_flags: tuple[str, str]) -> Message:
+def _learned(scale: bool, offset: bool, per: Message, count: int, flags: tuple[str, str, str]) -> Message:
     """The clause naming what is learned: γ and β, one of them, or neither.
 
-    ``off_flags`` spells how the configuration turned off (β, γ), e.g. ``("center=False", "scale=False")``.
+    ``flags`` spells how the configuration turned off β, γ, and both, e.g.
+    ``("center=False", "scale=False", "center=False, scale=False")``; an empty flag means that part
+    does not exist in this kind (RMS normalization has no β).
     """
     if scale and offset:
         return Message("norm.learn_both", {"per": per, "count": count})
     if scale:
-        return Message("norm.learn_scale", {"per": per, "count": count, "flag": off_flags[0]})
+        if not flags[0]:
+            return Message("norm.learn_scale_only", {"per": per, "count": count})
+        return Message("norm.learn_scale", {"per": per, "count": count, "flag": flags[0]})
     if offset:
-        return Message("norm.learn_offset", {"per": per, "count": count, "flag": off_flags[1]})
-    return Message("norm.learn_none", {"flag": ", ".join(off_flags)})
+        return Message("norm.learn_offset", {"per": per, "count": count, "flag": flags[1]})
+    return Message("norm.learn_none", {"flag": flags[2]})
+
+
+_KERAS_FLAGS = ("center=False", "scale=False", "center=False, scale=False")
+_TORCH_FLAGS = ("bias=False", "", "affine=False")
 
 
 def _affine_weights(names: tuple[str, str], scale: bool, offset: bool, shape: tuple[int, ...]) -> tuple[Weight, ...]:
@@ -334,7 +345,7 @@ class KerasBatchNormalization(LayerKind):
             non_trainable = _bind(PER_AXES[(m_stats, len(sizes))], sizes)
             per = Message("norm.per_positions", {"n": c, "shape": str(tuple(sizes))})
         stats_key = "norm.stats_keras_renorm" if cfg.bool("renorm") else "norm.stats_keras"
-        learned = _learned(scale, center, per, c * m_learned, ("center=False", "scale=False"))
+        learned = _learned(scale, center, per, c * m_learned, _KERAS_FLAGS)
         return Derived(
             output=shape,
             trainable=trainable,
@@ -379,7 +390,8 @@ class KerasLayerNormalization(LayerKind):
         scale, center = cfg.bool("scale") or rms, cfg.bool("center") and not rms
         m = int(scale) + int(center)
         trainable = _bind(PER_AXES[(m, len(sizes))], sizes) if m else None
-        learned = _learned(scale, center, per, math.prod(sizes) * m, ("center=False", "scale=False"))
+        flags = ("rms_scaling=True", "", "scale=False") if rms else _KERAS_FLAGS
+        learned = _learned(scale, center, per, math.prod(sizes) * m, flags)
         return Derived(
             output=shape,
             trainable=trainable,
@@ -402,7 +414,7 @@ class KerasRMSNormalization(LayerKind):
         shape = single_input(self.name, inputs, min_rank=2)
         sizes, per = _keras_positions(self.name, cfg, shape)
         # layers/normalization/rms_normalization.py build: one "scale" weight over the normalized axes.
-        learned = _learned(True, False, per, math.prod(sizes), ("RMS", ""))
+        learned = _learned(True, False, per, math.prod(sizes), ("", "", ""))
         return Derived(
             output=shape,
             trainable=_bind(PER_AXES[(1, len(sizes))], sizes),
@@ -440,7 +452,7 @@ class KerasGroupNormalization(LayerKind):
         scale, center = cfg.bool("scale"), cfg.bool("center")
         m = int(scale) + int(center)
         per = Message("norm.per_channels", {"n": c})
-        learned = _learned(scale, center, per, c * m, ("center=False", "scale=False"))
+        learned = _learned(scale, center, per, c * m, _KERAS_FLAGS)
         stats = Message("norm.stats_groups", {"groups": groups, "size": c // groups})
         return Derived(
             output=shape,
@@ -528,6 +540,26 @@ class KerasNormalization(LayerKind):
         )
 
 
+def _number(value: Any) -> str:
+    """A user's constant for display: 0.5 stays, 0.00392156862745098 → ``1/255``, 1/127.5 → ``1/127.5``."""
+    if isinstance(value, float) and value and len(repr(value)) > 8:
+        inverse = 1 / value
+        if abs(inverse * 10 - round(inverse * 10)) < 1e-6 * abs(inverse * 10):
+            return f"1/{round(inverse, 1):g}"
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _rescale_text(scale: Any, offset: Any) -> str:
+    """``x·1/255``, ``x·1/127.5 − 1``: the layer's arithmetic with the user's constants."""
+    text = f"x·{_number(scale)}"
+    if isinstance(offset, (int, float)) and not isinstance(offset, bool):
+        if offset < 0:
+            return f"{text} − {_number(-offset)}"
+        return f"{text} + {_number(offset)}" if offset else text
+    return f"{text} + {offset}"
+
+
 @register
 class KerasRescaling(LayerKind):
     name = "Rescaling"
@@ -538,7 +570,7 @@ class KerasRescaling(LayerKind):
 
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
         shape = single_input(self.name, inputs, min_rank=1)
-        args = {"layer": self.name, "scale": cfg.get("scale", "scale"), "offset": cfg.get("offset")}
+        args = {"layer": self.name, "op": _rescale_text(cfg.get("scale", "scale"), cfg.get("offset"))}
         return Derived(
             output=shape,
             trainable=None,
@@ -589,7 +621,7 @@ class _TorchNormBase(LayerKind):
                              shape=str(shape))
         m = int(affine) + int(bias)
         per = Message("norm.per_channels", {"n": c})
-        learned = _learned(affine, bias, per, c * m, ("bias=False", "affine=False"))
+        learned = _learned(affine, bias, per, c * m, _TORCH_FLAGS)
         if track:
             buffers = TORCH_BUFFERS.bind(channels=c)
             stats = Message("norm.stats_torch", {"n": c, "count": buffers.value})
@@ -766,7 +798,8 @@ class TorchLayerNorm(LayerKind):
         affine = cfg.bool("elementwise_affine")
         bias = affine and cfg.bool("bias")
         m = int(affine) + int(bias)
-        learned = _learned(affine, bias, _positions(dims), math.prod(dims) * m, ("bias=False", "elementwise_affine=False"))
+        flags = ("bias=False", "", "elementwise_affine=False")
+        learned = _learned(affine, bias, _positions(dims), math.prod(dims) * m, flags)
         return Derived(
             output=shape,
             trainable=_bind(PER_AXES[(m, len(dims))], dims) if m else None,
@@ -791,7 +824,7 @@ class TorchRMSNorm(LayerKind):
         dims = _normalized_shape(self.name, cfg, shape)
         affine = cfg.bool("elementwise_affine")  # RMSNorm: weight only, shaped normalized_shape
         learned = _learned(affine, False, _positions(dims), math.prod(dims) if affine else 0,
-                           ("RMS", "elementwise_affine=False"))
+                           ("", "", "elementwise_affine=False"))
         return Derived(
             output=shape,
             trainable=_bind(PER_AXES[(1, len(dims))], dims) if affine else None,
@@ -825,7 +858,7 @@ class TorchGroupNorm(LayerKind):
             raise ShapeError("error.norm_features", layer=self.name, expected=c, what="channels", got=got,
                              shape=str(shape))
         m = int(affine) + int(bias)
-        learned = _learned(affine, bias, Message("norm.per_channels", {"n": c}), c * m, ("bias=False", "affine=False"))
+        learned = _learned(affine, bias, Message("norm.per_channels", {"n": c}), c * m, _TORCH_FLAGS)
         stats = Message("norm.stats_groups", {"groups": groups, "size": c // groups})
         return Derived(
             output=shape,
