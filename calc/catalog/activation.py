@@ -847,7 +847,6 @@ class TorchGLU(LayerKind):
     family = "activation"
     positional = ("dim",)
     defaults: ClassVar[Mapping[str, Any]] = {"dim": -1}
-    solvable: ClassVar[Mapping[str, Solvable]] = {"dim": "shape"}
 
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
         shape = single_input(self.name, inputs, min_rank=1)
