@@ -51,8 +51,8 @@ register_text(
             "zh": "没有需要学习的权重：Flatten 把每个样本的 {dims} 个值排成一个向量；由于有未知的轴，向量长度未知。",
         },
         "explain.flatten_axes": {
-            "en": "No weights to learn: Flatten merges axes {start} to {end} ({dims}) into one axis of {total}; the other axes stay.",
-            "zh": "没有需要学习的权重：Flatten 把第 {start} 到第 {end} 轴（{dims}）合并为长度 {total} 的一个轴，其余轴不变。",
+            "en": "No weights to learn: Flatten merges axes {start} to {end} into one, {dims} = {total} values; the other axes stay.",
+            "zh": "没有需要学习的权重：Flatten 把第 {start} 到第 {end} 轴合并为一个轴，{dims} = {total} 个值；其余轴不变。",
         },
         "explain.unflatten": {
             "en": "No weights to learn: Unflatten splits axis {dim} ({n} values) into {sizes}.",
