@@ -183,16 +183,12 @@ register_text(
             "（{ff}）+ 3 个 LayerNorm（{norms}）",
         },
         "explain.transformer_stack": {
-            "en": "{layers} identical {kind} copies, {per_layer} parameters each{norm}",
-            "zh": "{layers} 个相同的 {kind} 副本，每个 {per_layer} 个参数{norm}",
+            "en": "{layers} identical {kind} copies, {per_layer} parameters each",
+            "zh": "{layers} 个相同的 {kind} 副本，每个 {per_layer} 个参数",
         },
-        "explain.transformer_final_norm": {
-            "en": ", + a final LayerNorm ({norm})",
-            "zh": "，+ 最后一个 LayerNorm（{norm}）",
-        },
-        "explain.transformer_no_final_norm": {
-            "en": "",
-            "zh": "",
+        "explain.transformer_stack_norm": {
+            "en": "{layers} identical {kind} copies, {per_layer} parameters each, + a final LayerNorm ({norm})",
+            "zh": "{layers} 个相同的 {kind} 副本，每个 {per_layer} 个参数，+ 最后一个 LayerNorm（{norm}）",
         },
         "explain.transformer": {
             "en": "encoder: {enc_layers} layer(s) × {enc} + a final LayerNorm; decoder: {dec_layers} layer(s) × {dec} "
@@ -640,15 +636,13 @@ class _TorchTransformerStack(_TorchTransformerPart):
             weights += _layer_weights(f"layers.{i}.", d, ff, bias, self.decoder)
         if norm:
             weights += _norm_weights("norm.", d, bias)
-        norm_text = (Message("explain.transformer_final_norm", {"norm": (2 if bias else 1) * d}) if norm
-                     else Message("explain.transformer_no_final_norm"))
         kind = "TransformerDecoderLayer" if self.decoder else "TransformerEncoderLayer"
+        explain = {"layers": n, "kind": kind, "per_layer": per_layer.bind(**values).value}
         return Derived(
             output=target,
             trainable=STACK[(self.decoder, bias, norm)].bind(**values, num_layers=n),
-            explanation=Message("explain.transformer_stack", {"layers": n, "kind": kind,
-                                                              "per_layer": per_layer.bind(**values).value,
-                                                              "norm": norm_text}),
+            explanation=Message("explain.transformer_stack_norm", explain | {"norm": (2 if bias else 1) * d}) if norm
+            else Message("explain.transformer_stack", explain),
             macs=n * macs if macs is not None else None,
             notes=tuple(notes),
             weights=tuple(weights),
