@@ -688,7 +688,7 @@ class KerasTimeDistributed(LayerKind):
 # PyTorch RNN, LSTM, GRU.
 
 
-def _torch_sequence(layer: str, shape: Shape, batch_first: bool) -> tuple[Dim, Dim, bool]:
+def _torch_sequence(shape: Shape, batch_first: bool) -> tuple[Dim, Dim, bool]:
     """(steps, batch, batched) of a torch RNN input: (T, N, F), (N, T, F) with batch_first, or
     unbatched (T, F)."""
     if len(shape) == 2:
@@ -707,6 +707,10 @@ class _TorchRecurrent(LayerKind):
     max_inputs = 2  # input, hx (a tuple (h_0, c_0) for LSTM)
 
     def proj(self, cfg: Config, hidden: int) -> int:
+        # torch: "proj_size argument is only supported for LSTM, not RNN or GRU".
+        if cfg.given("proj_size") and cfg.get("proj_size") not in (0, None):
+            raise ConfigError("error.config", layer=self.name, name="proj_size", value=repr(cfg.get("proj_size")),
+                              expected="0 (projections are for LSTM only)")
         return 0
 
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
@@ -755,10 +759,10 @@ class _TorchRecurrent(LayerKind):
                     weights.append(Weight(f"weight_hr_{tag}", (p, h)))
                 per_step += g * h * (width + r) + p * h
 
-        steps, batch, batched = _torch_sequence(self.name, shape, batch_first)
+        steps, batch, batched = _torch_sequence(shape, batch_first)
         # torch/nn/modules/rnn.py: output (T, N, D·H_out) or (N, T, D·H_out); h_n (D·num_layers, N, H_out)
         # whatever batch_first says; c_n (D·num_layers, N, H_cell).  H_out = proj_size or hidden_size.
-        lead: tuple[Dim, ...] = ((batch,) if batched else ())
+        lead: tuple[Dim, ...] = (batch,) if batched else ()
         if batched:
             out: Shape = (batch, steps, dirs * r) if batch_first else (steps, batch, dirs * r)
         else:

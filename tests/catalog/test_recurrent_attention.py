@@ -370,6 +370,7 @@ def test_conv_lstm_properties(rank: int, f: int, c: int, k: int, s: int, padding
         ("LSTM", T, {"input_size": 4, "hidden_size": 8, "proj_size": 8}, [(5, 1, 4)], ConfigError),
         ("LSTM", T, {"input_size": 4, "hidden_size": 8, "num_layers": 0}, [(5, 1, 4)], ConfigError),
         ("RNN", T, {"input_size": 4, "hidden_size": 8, "nonlinearity": "gelu"}, [(5, 1, 4)], ConfigError),
+        ("GRU", T, {"input_size": 4, "hidden_size": 8, "proj_size": 2}, [(5, 1, 4)], ConfigError),
         ("GRU", T, {"input_size": 4, "hidden_size": 8}, [(2, 5, 1, 4)], ShapeError),
         ("GRUCell", T, {"input_size": 4, "hidden_size": 8}, [(2, 5)], ShapeError),
         ("Bidirectional", K, {"layer": {"type": "Dense", "units": 4}}, [(None, 5, 3)], ConfigError),
