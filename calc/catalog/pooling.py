@@ -4,8 +4,8 @@ A pooling layer has no weights: each output value is a fixed function (maximum, 
 a window of inputs, so the parameter count is 0 and there is no formula.  The entries derive the
 output shape with the window arithmetic shown per axis, e.g. ``⌊(254 − 2)/2⌋ + 1 = 127``.
 
-MACs: pooling multiplies nothing by a weight, so it counts as 0 multiply-accumulates (torchinfo and
-fvcore count it so too); a note says how many comparisons or additions it does instead.
+MACs: pooling multiplies nothing by a weight, so it counts as 0 multiply-accumulates; a note says how
+many comparisons or additions it does instead.
 """
 
 from __future__ import annotations

@@ -252,7 +252,8 @@ def _whole(layer: str, name: str, value: Any, lo: int, whole: Any = None) -> int
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= MAX_SIZE:
-        raise _bad(layer, name, value if whole is None else whole, f"whole numbers from {lo:,}")
+        expected = "whole numbers (negative ones crop)" if lo < 0 else f"whole numbers from {lo:,}"
+        raise _bad(layer, name, value if whole is None else whole, expected)
     return value
 
 
