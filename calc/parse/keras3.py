@@ -1,0 +1,310 @@
+"""Keras 3 ``model.summary()``: the box-drawn table rich prints.
+
+    Model: "functional_1"
+    ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+    ┃ Layer (type)                  ┃ Output Shape         ┃    Param # ┃ Connected to      ┃
+    ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+    │ encoder (Sequential)          │ (None, 32)           │    346,304 │ left[0][0],       │
+    │                               │                      │            │ right[0][0]       │
+    ├───────────────────────────────┼──────────────────────┼────────────┼───────────────────┤
+    │    └ conv2d (Conv2D)          │ (None, 26, 26, 16)   │        160 │ -                 │
+    └───────────────────────────────┴──────────────────────┴────────────┴───────────────────┘
+     Total params: 346,577 (1.32 MB)
+
+Columns are found from the header row (Layer (type), Output Shape, Param #, Connected to, Trainable),
+never assumed.  A row runs from one separator to the next: rich wraps long cells onto more lines at
+spaces, and cuts words longer than the column with "…".  A table wider than the console is cropped on
+the right, which can take the Param # column away entirely.  Rich's square and ASCII boxes (``│``/``|``,
+``+---+``) read the same way.  ``expand_nested`` rows start with ``"   " * depth + "└ "``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from calc.errors import InputError
+from calc.findings import Severity
+from calc.model import Format, LayerSpec, ModelSpec
+from calc.parse._keras import (
+    ELLIPSIS,
+    Findings,
+    TypeResolver,
+    model_name_above,
+    parse_connections,
+    read_shape,
+    read_totals,
+    split_name_type,
+)
+from calc.parse.text import parse_int
+from calc.types import Framework, Shape
+
+__all__ = ["detect", "parse"]
+
+_VERTICAL = "┃│|║"
+_HORIZONTAL = "━─-=═"
+_BORDER = "━─-=═+┏┳┓┡╇┩├┼┤└┴┘┌┬┐╞╪╡╘╧╛╒╤╕╔╦╗╠╬╣╚╩╝┠┨┯┷┿╂╋┣┫┗┛┻╭╮╰╯┃│|║ "
+_NEST_MARKS = "└├│"
+_VBAR = re.compile("[┃│|║]")
+
+_HEADER = re.compile(r"^\s*[┃│|║]\s*Layer\s*(?:\(type\)\s*)?(?:[┃│|║]|$)")
+_DETECT_HEADER = re.compile(r"^[ \t]*[┃│|║][ \t]*Layer[ \t]*\(type\)[ \t]*[┃│|║]", re.MULTILINE)
+_DETECT_TOP = re.compile(r"^[ \t]*[┏┡]━+[┳╇]", re.MULTILINE)
+_PARAM = re.compile(r"^(?P<n>[+-]?\d[\d,]*)(?P<unbuilt>\s*\(unbuilt\))?$")
+_MAX_GAP = 3  # foreign lines tolerated inside a table before it is taken to have ended
+
+_ROLES = (("layer", "layer"), ("output", "shape"), ("param", "param"), ("conn", "conn"), ("train", "trainable"))
+_DEFAULT_ROLES = {
+    3: ["layer", "shape", "param"],
+    4: ["layer", "shape", "param", "conn"],
+    5: ["layer", "shape", "param", "conn", "trainable"],
+}
+
+
+def detect(text: str) -> bool:
+    """A rich box table with a ``Layer (type)`` header, or rich's heavy-head borders (``┏━┳`` / ``┡━╇``)."""
+    return _DETECT_HEADER.search(text) is not None or _DETECT_TOP.search(text) is not None
+
+
+def _is_rule(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and not s.strip(_BORDER) and any(c in s for c in _HORIZONTAL)
+
+
+def _is_cell(line: str) -> bool:
+    s = line.lstrip()
+    return bool(s) and s[0] in _VERTICAL and not _is_rule(line)
+
+
+def _split(line: str, header_borders: list[int]) -> list[str] | None:
+    """The raw cells of one table line (padding kept).  A right-cropped line gives a last, open cell."""
+    pos = [m.start() for m in _VBAR.finditer(line)]
+    if not pos:
+        return None
+    if len(pos) > len(header_borders) and header_borders and all(
+        p < len(line) and line[p] in _VERTICAL for p in header_borders
+    ):
+        pos = header_borders  # a "│" inside a cell: trust the header's borders
+    cells = [line[a + 1 : b] for a, b in pairwise(pos)]
+    tail = line[pos[-1] + 1 :]
+    if tail.strip():
+        cells.append(tail)
+    return cells
+
+
+@dataclass
+class _Row:
+    first_line: int  # 0-based
+    lines: list[list[str]] = field(default_factory=list)
+
+
+def _role(text: str) -> str | None:
+    t = text.strip().lower()
+    for prefix, role in _ROLES:
+        if t.startswith(prefix):
+            return role
+    return None
+
+
+def _find_header(lines: list[str]) -> int | None:
+    for i, line in enumerate(lines):
+        if _HEADER.match(line):
+            return i
+    return None
+
+
+def _find_headless(lines: list[str]) -> int | None:
+    """No header row: the first cell line of three or more cells right under a border line."""
+    for i in range(1, len(lines)):
+        if _is_cell(lines[i]) and _is_rule(lines[i - 1]):
+            cells = _split(lines[i], [])
+            if cells is not None and len(cells) >= 3:
+                return i
+    return None
+
+
+def parse(text: str) -> ModelSpec:
+    lines = text.split("\n")
+    found = Findings()
+    header = _find_header(lines)
+    roles: list[str | None]
+    borders: list[int]
+    if header is not None:
+        borders = [m.start() for m in _VBAR.finditer(lines[header])]
+        texts: list[str] = []
+        open_last = False
+        i = header
+        while i < len(lines) and _is_cell(lines[i]):
+            cells = _split(lines[i], borders) or []
+            if i == header:
+                open_last = bool(lines[i][borders[-1] + 1 :].strip()) if borders else False
+            for k, cell in enumerate(cells):
+                if k < len(texts):
+                    texts[k] = f"{texts[k]} {cell.strip()}".strip()
+                else:
+                    texts.append(cell.strip())
+            i += 1
+        body = i + 1 if i < len(lines) and _is_rule(lines[i]) else i
+        roles = [_role(t) for t in texts]
+        if open_last and roles and roles[-1] in ("param", "trainable"):
+            roles[-1] = None  # cropped on the right: right-aligned numbers lose their last digits
+    else:
+        start = _find_headless(lines)
+        if start is None:
+            raise InputError("parse.keras3.no_table")
+        borders = []
+        header = start
+        body = start
+        ncells = len(_split(lines[start], []) or [])
+        names = _DEFAULT_ROLES.get(min(ncells, 5), _DEFAULT_ROLES[3])
+        roles = list(names) + [None] * max(0, ncells - len(names))
+        found.add(Severity.INFO, "parse.no_header", columns=", ".join(n for n in names))
+    if "layer" not in roles:
+        raise InputError("parse.keras3.no_table")
+    col = {r: k for k, r in enumerate(roles) if r is not None}
+    if "param" not in col:
+        found.add(Severity.WARNING, "parse.no_param_column")
+
+    rows: list[_Row] = []
+    cur: _Row | None = None
+    i = body
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if _is_rule(line):
+            cur = None
+            i += 1
+            continue
+        if _is_cell(line):
+            parts = _split(line, borders)
+            if parts is None or len(parts) > len(roles):
+                found.skipped(i + 1, line)
+                cur = None
+                i += 1
+                continue
+            parts += [""] * (len(roles) - len(parts))
+            if cur is not None and "param" in col and _starts_number(parts[col["param"]]) and any(
+                _starts_number(c[col["param"]]) for c in cur.lines
+            ):
+                cur = None  # a new row without a separator line between
+            if cur is None:
+                cur = _Row(i)
+                rows.append(cur)
+            cur.lines.append(parts)
+            i += 1
+            continue
+        # Not a table line: blank lines or a stray line inside the table are passed over.
+        j = i + 1
+        while j < n and j <= i + _MAX_GAP and not (_is_cell(lines[j]) or _is_rule(lines[j])):
+            j += 1
+        if j < n and j <= i + _MAX_GAP and (_is_cell(lines[j]) or _is_rule(lines[j])):
+            for k in range(i, j):
+                if lines[k].strip():
+                    found.skipped(k + 1, lines[k])
+            i = j
+            continue
+        break
+    table_end = i
+
+    layers: list[dict[str, Any]] = []
+    resolve = TypeResolver()
+    for row in rows:
+        spec = _layer(row, col, found, resolve)
+        if spec is not None:
+            layers.append(spec)
+    for k in range(len(layers) - 1):
+        if layers[k + 1]["depth"] > layers[k]["depth"]:
+            layers[k]["is_container"] = True
+    if not layers:
+        raise InputError("parse.keras3.no_table")
+
+    j = table_end
+    while j < n and not lines[j].strip():
+        j += 1
+    totals = read_totals(lines, j)
+    if not totals.found:
+        found.add(Severity.WARNING, "parse.truncated", rows=len(layers))
+    rest = lines[(totals.last_line + 1 if totals.found else table_end) :]
+    more = sum(1 for line in rest if _HEADER.match(line))
+    if more:
+        found.add(Severity.INFO, "parse.extra_tables", count=more + 1)
+
+    specs = tuple(LayerSpec(**d) for d in layers)
+    inputs: list[Shape] = [
+        s.output_shape
+        for s in specs
+        if s.depth == 0 and s.type == "InputLayer" and isinstance(s.output_shape, tuple)
+    ]
+    return ModelSpec(
+        format=Format.KERAS3,
+        framework=Framework.KERAS,
+        layers=specs,
+        name=model_name_above(lines, header),
+        input_shapes=tuple(inputs),
+        total_params=totals.total,
+        trainable_params=totals.trainable,
+        non_trainable_params=totals.non_trainable,
+        optimizer_params=totals.optimizer,
+        findings=found.done(),
+    )
+
+
+def _starts_number(cell: str) -> bool:
+    s = cell.strip()
+    return bool(s) and (s[0].isdigit() or (s[0] in "+-" and s[1:2].isdigit()))
+
+
+def _joined(row: _Row, k: int) -> str:
+    return " ".join(p for p in (cells[k].strip() for cells in row.lines) if p)
+
+
+def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
+    line_no = row.first_line + 1
+    c = col["layer"]
+    first = row.lines[0][c]
+    content = first[1:] if first.startswith(" ") else first  # rich pads each cell with one space
+    lead = len(content) - len(content.lstrip(" "))
+    content = content.strip()
+    depth = 0
+    if content[:1] in _NEST_MARKS and content[1:2] == " ":
+        depth = max(1, (lead + 1) // 3)  # Keras 3 prefixes "   " * depth + "└ "
+        content = content[2:].strip()
+    rest = [cells[c].strip() for cells in row.lines[1:]]
+    cell = " ".join(p for p in [content, *rest] if p)
+    if not content:
+        found.skipped(line_no, " ".join(p.strip() for p in row.lines[0] if p.strip()))
+        return None
+    name, typ, closed = split_name_type(cell)
+    d: dict[str, Any] = {"name": name or None, "type": typ, "depth": depth, "line": line_no}
+    complete = closed and not typ.endswith(ELLIPSIS)
+    d["resolved_type"] = resolve(typ, complete) if typ else None
+    cut_example = cell if name.endswith(ELLIPSIS) or not complete else None
+
+    if "shape" in col:
+        shape, shape_text, cut = read_shape(_joined(row, col["shape"]))
+        d["output_shape"] = shape
+        d["output_shape_text"] = shape_text
+        if cut:
+            found.shapes_cut.append(f"{name}: {shape_text}")
+    if "param" in col:
+        ptext = _joined(row, col["param"])
+        m = _PARAM.match(ptext)
+        if m is not None:
+            d["params"] = parse_int(m.group("n"))
+            d["unbuilt"] = m.group("unbuilt") is not None
+        if m is None or d["params"] is None:
+            found.add(Severity.WARNING, "parse.param_unreadable", layer=name, line=line_no, text=ptext or "—")
+    if "conn" in col:
+        inbound, cut = parse_connections(_joined(row, col["conn"]))
+        d["inbound"] = inbound
+        if cut and cut_example is None:
+            cut_example = f"{name} ← {_joined(row, col['conn'])}"
+    if "trainable" in col:
+        flag = _joined(row, col["trainable"])
+        d["trainable"] = {"Y": True, "N": False}.get(flag)
+    if cut_example is not None:
+        found.names_cut.append(cut_example)
+    return d
+
