@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn, TextIO
 
-from calc.commands import COMMANDS, run
+from calc.commands import commands, run
 from calc.errors import LayerbotError
 from calc.i18n import LOCALES, Message, locale_of
 
@@ -146,7 +146,7 @@ def _configure_alias(p: argparse.ArgumentParser) -> None:
 
 
 register("ask", "run one slash command, exactly as the Discord bot would", _run_ask, _configure_ask)
-for _spec in COMMANDS:
+for _spec in commands():
     register(
         _spec.name,
         f"{Message(_spec.help).render('en')} (= layerbot ask \"/{_spec.name} ...\")",

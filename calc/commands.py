@@ -44,9 +44,11 @@ __all__ = [
     "CommandResult",
     "CommandSpec",
     "Invocation",
+    "commands",
     "find",
     "invoke",
     "parse",
+    "register_command",
     "run",
     "tokenize",
 ]
@@ -75,6 +77,7 @@ class ArgType(StrEnum):
     BOOL = "bool"  # true / false, yes / no, on / off, 1 / 0
     CHOICE = "choice"  # one word of a fixed list
     PADDING = "padding"  # a padding word (valid / same / causal) or whole numbers (PyTorch)
+    WORD = "word"  # one short lower-case word (a command name for /help), checked by the command itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,8 @@ class Arg:
             return Message("expect.bool")
         if self.type is ArgType.PADDING:
             return Message("expect.padding")
+        if self.type is ArgType.WORD:
+            return Message("expect.choice", {"choices": _command_list()})
         return Message("expect.choice", {"choices": " / ".join(self.choices)})
 
 
@@ -643,6 +648,11 @@ def _convert(arg: Arg, raw: object) -> Any:
         return parse_bool(raw)
     if arg.type is ArgType.PADDING:
         return parse_padding(raw)
+    if arg.type is ArgType.WORD:
+        word = raw.strip().lower().removeprefix("/")
+        if not _WORD.fullmatch(word):
+            raise _Bad
+        return word
     value = parse_choice(raw, arg)
     return Framework(value) if arg.name == "framework" else value
 
@@ -659,12 +669,29 @@ def _accepts(arg: Arg, raw: object) -> bool:
 # Binding: tokens (or Discord options) → Invocation.
 
 
+_WORD = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_EXTRA: list[CommandSpec] = []
+
+
+def register_command(spec: CommandSpec) -> CommandSpec:
+    """Add a command defined in another module (``/explain``, ``/suggest`` ...) to the table."""
+    if _lookup(spec.name) is not None:
+        raise ValueError(f"command /{spec.name} registered twice")
+    _EXTRA.append(spec)
+    return spec
+
+
+def commands() -> tuple[CommandSpec, ...]:
+    """Every command, the core table first, in the order /help lists them."""
+    return (*COMMANDS, *_EXTRA)
+
+
 def _command_list() -> str:
-    return ", ".join(f"/{s.name}" for s in COMMANDS)
+    return ", ".join(f"/{s.name}" for s in commands())
 
 
 def _lookup(name: str) -> tuple[CommandSpec, tuple[tuple[str, str], ...]] | None:
-    for spec in COMMANDS:
+    for spec in commands():
         if name == spec.name:
             return spec, ()
         for alias, preset in spec.aliases:
@@ -972,8 +999,12 @@ def _attention(inv: Invocation) -> CommandResult:
 
 def _help(inv: Invocation) -> CommandResult:
     name = inv["command"]
-    specs = tuple(s for s in COMMANDS if name is None or s.name == name)
-    return CommandResult(command="help", args=inv.values, help=specs)
+    if name is None:
+        return CommandResult(command="help", args=inv.values, help=commands())
+    spec = find(name)
+    if spec is None:
+        raise InputError("cmd.error.unknown", value=_show("/" + name), commands=_command_list())
+    return CommandResult(command="help", args=inv.values, help=(spec,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1078,11 +1109,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "help", "cmd.help.help",
-        (_arg("help", "command", ArgType.CHOICE,
-              choices=("dense", "conv", "pool", "rnn", "embedding", "attention", "help"),
-              synonyms=(("linear", "dense"), ("lstm", "rnn"), ("gru", "rnn"), ("simplernn", "rnn"),
-                        ("maxpool", "pool"), ("avgpool", "pool"), ("embed", "embedding"), ("emb", "embedding"),
-                        ("mha", "attention"))),),
+        (_arg("help", "command", ArgType.WORD),),
         "/help conv", _help,
     ),
 )

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import bot.cli as cli
 from bot.render.json import error_document, result_document
 from bot.render.text import render_error, render_text
-from calc.commands import COMMANDS, run
+from calc.commands import commands, run
 from calc.errors import InputError
 from tests.arith import arith
 
@@ -105,7 +105,7 @@ def test_languages() -> None:
 def test_help() -> None:
     code, out, _ = _main("help")
     assert code == 0
-    for spec in COMMANDS:
+    for spec in commands():
         assert f"/{spec.name}" in out
     code, out, _ = _main("ask", "/help conv")
     assert code == 0 and "example: /conv 256x256x3 32 3" in out

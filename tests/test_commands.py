@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calc import commands
+from calc import commands as cmdmod
 from calc.catalog import MAX_SIZE
-from calc.commands import COMMANDS, MAX_LINE, MAX_TOKENS, ArgType, invoke, parse, run, tokenize
+from calc.commands import MAX_LINE, MAX_TOKENS, ArgType, commands, invoke, parse, run, tokenize
 from calc.cost import INT32_MAX, format_bytes
 from calc.errors import InputError, LayerbotError
 from calc.findings import Severity
@@ -85,7 +85,7 @@ def test_tokenize_errors(line: str, key: str) -> None:
     ],
 )
 def test_parse_int(text: str, value: int) -> None:
-    assert commands.parse_int(text) == value
+    assert cmdmod.parse_int(text) == value
 
 
 @pytest.mark.parametrize(
@@ -110,8 +110,8 @@ def test_parse_int(text: str, value: int) -> None:
     ],
 )
 def test_parse_int_refuses(text: str, too_large: bool) -> None:
-    with pytest.raises(commands._TooLarge if too_large else commands._Bad):
-        commands.parse_int(text)
+    with pytest.raises(cmdmod._TooLarge if too_large else cmdmod._Bad):
+        cmdmod.parse_int(text)
 
 
 @pytest.mark.parametrize(
@@ -130,18 +130,18 @@ def test_parse_int_refuses(text: str, too_large: bool) -> None:
     ],
 )
 def test_parse_shape(text: str, shape: tuple[int | None, ...]) -> None:
-    assert commands.parse_shape(text) == shape
+    assert cmdmod.parse_shape(text) == shape
 
 
 @pytest.mark.parametrize("text", ["", "()", "(256, 256, 3]", "256xx3", "0x3", "1x2x3x4x5x6", "abc"])
 def test_parse_shape_refuses(text: str) -> None:
-    with pytest.raises((commands._Bad, commands._TooLarge)):
-        commands.parse_shape(text)
+    with pytest.raises((cmdmod._Bad, cmdmod._TooLarge)):
+        cmdmod.parse_shape(text)
 
 
 @pytest.mark.parametrize(("text", "value"), [("true", True), ("Yes", True), ("1", True), ("off", False), ("否", False)])
 def test_parse_bool(text: str, value: bool) -> None:
-    assert commands.parse_bool(text) is value
+    assert cmdmod.parse_bool(text) is value
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_parse_bool(text: str, value: bool) -> None:
 
 def test_every_message_has_both_languages_and_short_option_help() -> None:
     table = text_table()
-    for spec in COMMANDS:
+    for spec in commands():
         assert spec.help in table
         assert re.fullmatch(r"[a-z][a-z0-9_]{0,31}", spec.name)
         for arg in spec.args:
@@ -168,14 +168,14 @@ def test_every_message_has_both_languages_and_short_option_help() -> None:
 
 
 def test_usage_lines() -> None:
-    assert commands.find("dense") is not None
-    assert commands.find("dense").usage.startswith("/dense in_features units [bias]")  # type: ignore[union-attr]
-    assert commands.find("/lstm") is commands.find("rnn")
+    assert cmdmod.find("dense") is not None
+    assert cmdmod.find("dense").usage.startswith("/dense in_features units [bias]")  # type: ignore[union-attr]
+    assert cmdmod.find("/lstm") is cmdmod.find("rnn")
 
 
 def test_help_lists_every_command() -> None:
     result = run("/help")
-    assert [s.name for s in result.help] == [s.name for s in COMMANDS]
+    assert [s.name for s in result.help] == [s.name for s in commands()]
     assert [s.name for s in run("/help conv").help] == ["conv"]
     assert [s.name for s in run("/help /lstm").help] == ["rnn"]
 
@@ -342,7 +342,7 @@ BAD = [
     ("/rnn 32 16", "cmd.error.value", "kind=32"),
     ("/attention 8 32 512 torch", "cmd.error.head_dim", "key_dim must be 64"),
     ("/attention 7 64 512 torch", "cmd.error.heads_divide", "divisible"),
-    ("/help nothing", "cmd.error.value", "command=nothing"),
+    ("/help nothing", "cmd.error.unknown", "/nothing"),
 ]
 
 
