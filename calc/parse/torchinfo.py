@@ -1,0 +1,402 @@
+"""torchinfo ``summary()`` tables → :class:`~calc.model.ModelSpec`.
+
+What torchinfo (1.x) prints, and how it is read::
+
+    ==========================================================================================
+    Layer (type:depth-idx)                   Output Shape              Param #
+    ==========================================================================================
+    LeNet5                                   [1, 10]                   --
+    ├─Conv2d: 1-1                            [1, 6, 28, 28]            156
+    │    └─ReLU: 2-3                         [1, 6, 28, 28]            --
+    ==========================================================================================
+    Total params: 61,706
+    Trainable params: 61,706
+    Non-trainable params: 0
+    Total mult-adds (Units.MEGABYTES): 0.42
+    ==========================================================================================
+    Input size (MB): 0.00
+    ...
+
+* The columns are found from the header (``Input Shape``, ``Output Shape``, ``Param #``, ``Param %``,
+  ``Kernel Shape``, ``Groups``, ``Mult-Adds``, ``Trainable``, in any selection and order).
+* A row is the tree prefix (``├─``, ``│    └─``, or ``+ ``/``|    `` with ``row_settings=("ascii_only",)``),
+  the class name, an optional ``(var_name)`` and ``: depth-idx``.  Rows are torchinfo's hooked module
+  calls in forward order, the root module included (depth 0).
+* ``Param #``: torchinfo prints ``--`` for a module with no parameters; for a module whose children are
+  rows it prints only the *leftover* parameters (its own, not counted in any child), ``--`` when none.
+  So ``--`` is 0 on a row without child rows and "not said" (``None``) on a container row.  ``(N)``
+  means all N parameters are frozen; ``(recursive)`` marks a module already shown (reused).
+  At the depth limit (``depth=3`` by default) a container is one row with its recursive count.
+* ``Mult-Adds`` ``--`` is kept as ``None``: torchinfo prints it both for "zero" and for "not shown".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from calc.errors import InputError
+from calc.findings import Finding, Severity
+from calc.i18n import Message, register
+from calc.model import Format, LayerSpec, ModelSpec
+from calc.parse._torch_common import CONTAINER_TYPES, finding, parse_shape, resolve_type, scaled_count
+from calc.parse.text import parse_int
+from calc.types import Framework, Shape, ShapeTree
+
+__all__ = ["detect", "parse"]
+
+_FORMAT = "torchinfo"
+
+register(
+    {
+        "parse.torchinfo.none": {
+            "en": (
+                "I found no torchinfo table here. It starts with a header line \"Layer (type:depth-idx)   Output Shape"
+                "   Param #\" between lines of \"=\" and has rows such as \"├─Conv2d: 1-1   [1, 10, 24, 24]   260\"."
+            ),
+            "zh": (
+                "这里没有找到 torchinfo 表格。它以夹在 \"=\" 分隔线之间的表头 \"Layer (type:depth-idx)   Output Shape"
+                "   Param #\" 开始，行的样子如 \"├─Conv2d: 1-1   [1, 10, 24, 24]   260\"。"
+            ),
+        },
+    }
+)
+
+_HEADER = re.compile(r"^(?P<indent> *)Layer \(type(?: \(var_name\))?(?::depth-idx)?\)")
+_HEADER_ANY = re.compile(r"^ *Layer \(type(?: \(var_name\))?(?::depth-idx)?\)", re.MULTILINE)
+_COLUMN = re.compile(r"Input Shape|Output Shape|Param #|Param %|Kernel Shape|Groups|Mult-Adds|Trainable")
+_RULE = re.compile(r"^ *={8,} *$")
+_RULE_PIECE = re.compile(r"^ *=+ *$")  # the end of a rule wrapped by a narrow window may be a few "="
+# Tree prefix, class name, optional " (var_name)", optional ": depth-idx".
+_TITLE = re.compile(
+    r"(?P<tree>(?:[│|] {4})*(?:[├└]─|\+ ))?(?P<type>[A-Za-z_][\w.]{0,199})"
+    r"(?: \((?P<var>[^()\s]{1,200})\))?(?:: (?P<depth>\d{1,3})(?:-(?P<idx>\d{1,6}))?)?(?= |$)"
+)
+_TREE_ROW = re.compile(r"^ *(?:[│|] {4})*[├└]─[A-Za-z_]|^ *(?:\| {4})*\+ [A-Za-z_]|: \d{1,3}-\d{1,6} ", re.MULTILINE)
+_TORCHSUMMARY_ROW = re.compile(r"^ *[A-Za-z_]\w*-\d+ +\[", re.MULTILINE)
+_EXTRA_MARK = re.compile(r"Total mult-adds|Kernel Shape|Mult-Adds|Input Shape|Param %")
+_TOTAL = re.compile(
+    r"^ *(?P<key>Total params|Trainable params|Non-trainable params|Total mult-adds)"
+    r"(?: \((?P<unit>[\w.]{1,30})\))?: (?P<value>[\d,.]{1,40}) *$"
+)
+_SIZE_LINE = re.compile(r"^ *(?:Input size|Forward/backward pass size|Params size|Estimated Total Size) \(")
+_WORD = re.compile(r"[^ ]+")
+_GAP = re.compile(r"  +")
+_VALUE = re.compile(
+    r"--|\(recursive\)|\(?[\d,]{1,40}\)?|[├└]─[\d,]{1,40}|True|False|Partial|\d{1,3}\.\d{1,4}%|-?\d{1,3}(?:\.\d+)?%"
+)
+
+
+def detect(text: str) -> bool:
+    """A torchinfo header plus something only torchinfo prints (tree rows, depth-idx, its extra columns)."""
+    return _looks_like(text) and not _TORCHSUMMARY_ROW.search(text)
+
+
+def _looks_like(text: str) -> bool:
+    # The header alone is not enough: Keras 2 and torchsummary print "Layer (type)  Output Shape  Param #" too.
+    return bool(_HEADER_ANY.search(text) and (_TREE_ROW.search(text) or _EXTRA_MARK.search(text)))
+
+
+@dataclass
+class _Row:
+    line: int
+    type: str
+    var: str | None
+    depth: int
+    full: str  # the row's line
+    offset: int  # where the cells start on it (after the title)
+    more: list[str] = field(default_factory=list)  # continuation lines (a row wrapped by a narrow window)
+
+
+def _tokens(text: str, offset: int | None) -> list[tuple[str, int | None]]:
+    """Split a row's value part at spaces, keeping a bracketed shape (``[1, 10, 24, 24]``) whole.
+
+    Positions (for assigning cells by column when a row has fewer cells than columns) are found only
+    when ``offset`` is given; the plain split is several times faster.
+    """
+    if offset is None:
+        words: list[tuple[str, int]] = [(w, -1) for w in text.split()]
+    else:
+        words = [(m.group(), offset + m.start()) for m in _WORD.finditer(text)]
+    out: list[tuple[str, int | None]] = []
+    group: list[str] = []  # the words of a shape whose closing bracket has not been seen yet
+    group_at = -1
+    depth = 0
+    for word, pos in words:
+        if not group and not word.startswith("["):
+            out.append((word, None if pos < 0 else pos))
+            continue
+        if not group:
+            group_at = pos
+        group.append(word)
+        depth += word.count("[") - word.count("]")
+        if depth <= 0:
+            out.append((" ".join(group), None if group_at < 0 else group_at))
+            group, depth = [], 0
+    if group:  # cut off inside a shape
+        out.append((" ".join(group), None if group_at < 0 else group_at))
+    return out
+
+
+def _is_value(token: str) -> bool:
+    return token.startswith("[") or _VALUE.fullmatch(token) is not None
+
+
+def _assign(row: _Row, columns: list[tuple[str, int | None]], width: int) -> dict[str, str]:
+    """Cells by column title: in order when the counts agree, else by where each token starts."""
+    full = row.full
+    for piece in row.more:
+        full = full.ljust(width) + piece if width else f"{full}  {piece.strip()}"
+    values = full[row.offset:]
+    cells_fast = _GAP.split(values.strip())
+    if len(cells_fast) == len(columns):  # the usual row: cells apart by at least two spaces
+        return {title: cell for (title, _), cell in zip(columns, cells_fast, strict=True)}
+    tokens = _tokens(values, None)
+    if len(tokens) == len(columns) or any(start is None for _, start in columns):
+        return {title: tok for (title, _), (tok, _) in zip(columns, tokens, strict=False)}
+    cells: dict[str, str] = {}
+    for tok, pos in _tokens(values, row.offset):
+        chosen: str | None = None
+        for title, start in columns:
+            if start is not None and pos is not None and start <= pos + 2:
+                chosen = title
+        if chosen is not None and chosen not in cells:
+            cells[chosen] = tok
+    return cells
+
+
+def _wrap_width(lines: list[str], header_at: int, indent: int) -> int:
+    """The width a narrow window wrapped the table at, from a rule split over two lines; 0 when not wrapped."""
+    for k in range(max(header_at - 3, 0), min(header_at + 8, len(lines) - 1)):
+        if _RULE.match(lines[k]) and _RULE_PIECE.match(lines[k + 1]):
+            return len(lines[k]) - indent
+    return 0
+
+
+def _shape_cell(cell: str | None) -> ShapeTree | None:
+    if cell is None or cell == "--":
+        return None
+    return parse_shape(cell)
+
+
+def _first_shape(tree: ShapeTree | None) -> Shape | None:
+    while isinstance(tree, list):
+        if not tree:
+            return None
+        tree = tree[0]
+    return tree
+
+
+def parse(text: str) -> ModelSpec:
+    if not _looks_like(text):
+        raise InputError("parse.torchinfo.none")
+    lines = text.split("\n")
+    found = next(((i, m) for i, line in enumerate(lines) if (m := _HEADER.match(line))), None)
+    if found is None:
+        raise InputError("parse.torchinfo.none")
+    header_at, m_header = found
+    indent = len(m_header.group("indent"))
+
+    # A narrow terminal wraps every long line, the rules too: "=" * 165 at 80 columns becomes lines of
+    # 80, 80 and 5 "=".  The first of two consecutive rule lines gives the wrap width, which puts the
+    # pieces of a wrapped line back together exactly (cells keep their columns).
+    width = _wrap_width(lines, header_at, indent)
+
+    # Header, possibly wrapped onto further lines holding only column titles.
+    header = lines[header_at][indent:]
+    i = header_at + 1
+    while i < len(lines) and lines[i].strip() and not _RULE_PIECE.match(lines[i]):
+        if width:
+            header = header.ljust(width) + lines[i][indent:]
+        elif not _COLUMN.sub("", lines[i]).strip():
+            header = f"{header}  {lines[i].strip()}"
+        else:
+            break
+        i += 1
+    columns: list[tuple[str, int | None]] = [(m.group(), m.start() if width or i == header_at + 1 else None)
+                                             for m in _COLUMN.finditer(header)]
+    while i < len(lines) and (_RULE_PIECE.match(lines[i]) or not lines[i].strip()):
+        i += 1
+
+    findings: list[Finding] = []
+    if not any(title == "Param #" for title, _ in columns):
+        findings.append(finding("parse.no_param_column", "parse.torch.no_param_column", Severity.INFO, format=_FORMAT))
+
+    rows: list[_Row] = []
+    skipped_verbose = 0
+    ended = False
+    pending: list[tuple[int, str]] = []  # unreadable lines, reported only if more rows follow them
+    n_lines = len(lines)
+    while i < n_lines:
+        raw = lines[i]
+        first = raw.lstrip()[:1]
+        if (first == "=" and _RULE_PIECE.match(raw)) or (first in "TN" and _TOTAL.match(raw)):
+            ended = True
+            break
+        line = raw[indent:] if raw[:indent].isspace() or not indent else raw.lstrip()
+        i += 1
+        if not line or line.isspace():
+            continue
+        m = _TITLE.match(line)
+        if m is not None and (m.group("tree") or m.group("depth") is not None or not rows):
+            end = m.end()
+            values = line[end:]
+            if "├─" in values or "└─" in values:
+                skipped_verbose += 1  # verbose mode: a per-parameter line such as "│    └─weight  ...  ├─150"
+                continue
+            depth_text = m.group("depth")
+            depth = int(depth_text) if depth_text is not None else _tree_depth(m.group("tree"))
+            if pending:
+                findings.extend(
+                    finding("parse.skipped_row", "parse.torch.skipped_row", line=n, format=_FORMAT, text=bad[:80])
+                    for n, bad in pending
+                )
+                pending.clear()
+            rows.append(_Row(i, m.group("type"), m.group("var"), depth, line, end))
+            continue
+        if rows and not pending:
+            last = rows[-1]
+            if width or all(_is_value(t) for t, _ in _tokens(line, None)):
+                last.more.append(line)  # the rest of a row wrapped by a narrow window
+                continue
+        pending.append((i, line.strip()))
+
+    if not rows:
+        raise InputError("parse.torchinfo.none")
+    if ended:  # unreadable lines inside the table, before its closing rule
+        findings.extend(
+            finding("parse.skipped_row", "parse.torch.skipped_row", line=line_no, format=_FORMAT, text=bad[:80])
+            for line_no, bad in pending
+        )
+
+    totals: dict[str, int | None] = {}
+    j = i
+    while ended and j < len(lines) and j < i + 40:
+        line = lines[j].strip()
+        j += 1
+        mt = None
+        if width and len(lines[j - 1]) - indent >= width and j < len(lines):  # wrapped by a narrow window
+            mt = _TOTAL.match(line + lines[j].rstrip())
+            j += mt is not None
+        mt = mt or _TOTAL.match(line)
+        if mt:
+            totals[mt.group("key")] = scaled_count(mt.group("value"), mt.group("unit"))
+        elif line and not _RULE_PIECE.match(line) and not _SIZE_LINE.match(line) and not width:
+            break
+    if "Total params" not in totals:
+        findings.append(finding("parse.truncated", "parse.torch.truncated", format=_FORMAT,
+                                missing=Message("parse.torch.missing_totals"), rows=len(rows)))
+    if skipped_verbose:
+        findings.append(finding("parse.verbose_rows", "parse.torch.verbose_rows", Severity.INFO, count=skipped_verbose))
+
+    layers = _layers(rows, columns, width, findings)
+    input_shapes: tuple[Shape, ...] = ()
+    if layers and layers[0].depth == 0 and layers[0].input_shape is not None:
+        root_in = layers[0].input_shape
+        if isinstance(root_in, tuple):
+            input_shapes = (root_in,)
+        else:
+            input_shapes = tuple(s for s in (_first_shape(t) for t in root_in) if s is not None)
+    return ModelSpec(
+        format=Format.TORCHINFO,
+        framework=Framework.TORCH,
+        layers=tuple(layers),
+        input_shapes=input_shapes,
+        total_params=totals.get("Total params"),
+        trainable_params=totals.get("Trainable params"),
+        non_trainable_params=totals.get("Non-trainable params"),
+        total_mult_adds=totals.get("Total mult-adds"),
+        findings=tuple(findings),
+    )
+
+
+def _int(cell: str) -> int | None:
+    return int(cell) if cell.isascii() and cell.isdigit() and len(cell) < 30 else parse_int(cell)
+
+
+def _tree_depth(tree: str | None) -> int:
+    if not tree:
+        return 0
+    return tree.count("│") + tree.count("|") + 1
+
+
+def _layers(
+    rows: list[_Row], columns: list[tuple[str, int | None]], width: int, findings: list[Finding]
+) -> list[LayerSpec]:
+    layers: list[LayerSpec] = []
+    path: list[str | None] = []  # var names of the open ancestors, by depth
+    for k, row in enumerate(rows):
+        cells = _assign(row, columns, width)
+        has_children = k + 1 < len(rows) and rows[k + 1].depth > row.depth
+        container = has_children or row.type in CONTAINER_TYPES
+
+        del path[row.depth:]
+        path.extend([None] * (row.depth - len(path)))
+        path.append(row.var)
+        name: str | None = None
+        if row.var is not None and row.depth > 0:
+            parts = path[1:]
+            name = ".".join(p for p in parts if p) if all(parts) else row.var
+
+        params: int | None = None
+        trainable: bool | None = None
+        recursive = False
+        cell = cells.get("Param #")
+        if cell is not None:
+            if cell == "--":
+                params = None if has_children else 0
+            elif cell == "(recursive)":
+                recursive = True
+            elif cell.startswith("(") and cell.endswith(")"):
+                params = _int(cell[1:-1])
+                trainable = False if params else None
+            else:
+                params = _int(cell)
+            if params is None and cell not in ("--", "(recursive)"):
+                findings.append(finding("parse.bad_cell", "parse.torch.skipped_row", Severity.INFO, line=row.line,
+                                        format=_FORMAT, text=cell[:80]))
+        flag = cells.get("Trainable")
+        if flag in ("True", "False"):
+            trainable = flag == "True"
+
+        kernel: tuple[int, ...] | None = None
+        kcell = cells.get("Kernel Shape")
+        if kcell and kcell != "--":
+            kshape = parse_shape(kcell) if kcell.startswith("[") else None
+            if isinstance(kshape, tuple) and all(isinstance(d, int) for d in kshape):
+                kernel = tuple(d for d in kshape if d is not None)
+            elif (single := parse_int(kcell)) is not None:
+                kernel = (single,)
+
+        mult: int | None = None
+        mcell = cells.get("Mult-Adds")
+        if mcell and mcell != "--":
+            mult = _int(mcell)
+
+        config: dict[str, object] = {}
+        gcell = cells.get("Groups")
+        if gcell and (groups := parse_int(gcell)) is not None:
+            config["groups"] = groups
+
+        out_cell = cells.get("Output Shape")
+        output = _shape_cell(out_cell)
+        layers.append(
+            LayerSpec(
+                type=row.type,
+                name=name,
+                depth=row.depth,
+                config=config,
+                output_shape=output,
+                output_shape_text=out_cell if output is None and out_cell not in (None, "--") else None,
+                input_shape=_shape_cell(cells.get("Input Shape")),
+                params=params,
+                trainable=trainable,
+                recursive=recursive,
+                is_container=container,
+                kernel_size=kernel,
+                mult_adds=mult,
+                line=row.line,
+                resolved_type=resolve_type(row.type),
+            )
+        )
+    return layers
