@@ -105,8 +105,17 @@ class _Frame:
     children: int = 0
 
 
+_BRACKETS_ONLY = str.maketrans("", "", "".join(c for c in map(chr, range(0x80)) if c not in "()[]{}'\""))
+
+
 def _balance(text: str, depth: int) -> int:
-    """Bracket depth after ``text``, starting from ``depth``; quoted strings are skipped."""
+    """Bracket depth after ``text``, starting from ``depth``; quoted strings are skipped.
+
+    ``-1`` when the first bracket closes before the end (``1)(2``), 0 when it closes exactly at the end.
+    """
+    ends_closed = text.endswith(")")
+    if text.isascii():  # scan only the brackets and quotes: a few characters instead of the whole line
+        text = text.translate(_BRACKETS_ONLY)
     quote = ""
     for k, ch in enumerate(text):
         if quote:
@@ -119,7 +128,7 @@ def _balance(text: str, depth: int) -> int:
         elif ch in ")]}":
             depth -= 1
             if depth == 0:
-                return 0 if k == len(text) - 1 and ch == ")" else -1
+                return 0 if k == len(text) - 1 and ch == ")" and ends_closed else -1
     return depth
 
 

@@ -28,6 +28,11 @@ What torchinfo (1.x) prints, and how it is read::
   means all N parameters are frozen; ``(recursive)`` marks a module already shown (reused).
   At the depth limit (``depth=3`` by default) a container is one row with its recursive count.
 * ``Mult-Adds`` ``--`` is kept as ``None``: torchinfo prints it both for "zero" and for "not shown".
+* Totals: ``Total mult-adds (Units.MEGABYTES): 0.42`` (torchinfo 1.8 on Python 3.11; ``(M)`` elsewhere) is a
+  count printed in millions: stored as 420,000.  The four size lines (MB) are not kept: they follow
+  from the counts and the dtype.
+* A narrow terminal wraps every line (the table is 90 to 165+ characters wide); a rule split over two
+  lines gives the wrap width, and the pieces are put back at their columns.
 """
 
 from __future__ import annotations
