@@ -2,6 +2,7 @@
 
     layerbot ask "/dense 86400 4" [--json] [--lang en|zh]
     layerbot dense 86400 4                 (a thin alias: builds the line "/dense 86400 4")
+    layerbot explain [FILE|-] [--json] [--format F] [--framework keras|torch] [--input-shape 256x256x3]
 
 Subcommands live in a registry (:func:`register`): each is a name, a help line, a function that
 adds its options to an ``argparse`` sub-parser, and a function that runs it.  Modules listed in
@@ -27,6 +28,7 @@ from typing import NoReturn, TextIO
 from calc.commands import commands, run
 from calc.errors import LayerbotError
 from calc.i18n import LOCALES, Message, locale_of
+from calc.parse.text import MAX_CHARS
 
 __all__ = ["EXTENSIONS", "Console", "Subcommand", "build_parser", "default_lang", "main", "register"]
 
@@ -146,7 +148,88 @@ def _configure_alias(p: argparse.ArgumentParser) -> None:
 
 
 register("ask", "run one slash command, exactly as the Discord bot would", _run_ask, _configure_ask)
+
+
+# --------------------------------------------------------------------------------------------
+# explain: a pasted summary, table, repr or code from a file or stdin.
+
+_READ_LIMIT = 4 * MAX_CHARS + 4  # bytes: enough for the longest paste in UTF-8; longer is refused by clean()
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (Windows' PowerShell redirect), else bytes as read."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _read_source(source: str, console: Console) -> str | None:
+    try:
+        if source == "-":
+            stdin = sys.stdin
+            if stdin is None:
+                console.error("layerbot explain: no standard input to read; give a FILE")
+                return None
+            if stdin.isatty():
+                console.error("layerbot explain: paste the summary, then press Ctrl-D (Ctrl-Z Enter on Windows)")
+            buffer = getattr(stdin, "buffer", None)
+            return _decode(buffer.read(_READ_LIMIT)) if buffer is not None else stdin.read(_READ_LIMIT)
+        with open(source, "rb") as fh:
+            return _decode(fh.read(_READ_LIMIT))
+    except OSError as exc:
+        console.error(f"layerbot explain: cannot read {source}: {exc.strerror or type(exc).__name__}")
+        return None
+
+
+def _run_explain(ns: argparse.Namespace, console: Console) -> int:
+    from bot.render.report_json import dumps as report_dumps
+    from bot.render.report_text import write_report
+    from calc.errors import InputError
+    from calc.explain import explain
+
+    text = _read_source(ns.file, console)
+    if text is None:
+        return EXIT_INPUT
+    try:
+        report = explain(text, format=ns.format, framework=ns.framework, input_shape=ns.input_shape)
+    except InputError as exc:
+        if exc.message.key != "error.no_model":
+            raise  # one line, from main()
+        # The one multi-line error: what layerbot reads, with a two-line example of each.
+        Console._write(console.err, exc.message.render(console.lang))
+        if console.json:
+            from bot.render.json import dumps, error_document
+
+            console.print(dumps(error_document(exc), indent=None))
+        return EXIT_INPUT
+    if console.json:
+        console.print(report_dumps(report))
+    else:
+        write_report(report, console.lang, console.print)
+    return EXIT_OK  # mismatches are findings in the report, not errors
+
+
+def _configure_explain(p: argparse.ArgumentParser) -> None:
+    from calc.parse import FORMATS
+
+    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+                   help="a text file with the summary, table, print(model) or code; - or nothing reads stdin")
+    p.add_argument("--format", choices=[f.value for f in FORMATS], help="the input format (default: detected)")
+    p.add_argument("--framework", choices=["keras", "torch"], help="whose rules to use (default: the format's)")
+    p.add_argument("--input-shape", dest="input_shape", metavar="SHAPE",
+                   help="the model's input without the batch axis, e.g. 256x256x3 (when the text lacks it)")
+
+
+register(
+    "explain",
+    "re-derive every layer of a pasted model summary, torchinfo/torchsummary table, print(model) or Keras code",
+    _run_explain,
+    _configure_explain,
+)
+
 for _spec in commands():
+    if _spec.name in _SUBCOMMANDS:  # a command with its own subcommand (explain reads a file)
+        continue
     register(
         _spec.name,
         f"{Message(_spec.help).render('en')} (= layerbot ask \"/{_spec.name} ...\")",

@@ -33,6 +33,8 @@ from calc.cost import INT32_MAX, Cost, cost_of, limit_findings, max_units_under
 from calc.errors import InputError, LayerbotError
 from calc.findings import Finding
 from calc.i18n import Message, register
+from calc.parse.text import MAX_CHARS
+from calc.report import Report
 from calc.types import Dim, Framework, Shape
 
 __all__ = [
@@ -56,6 +58,9 @@ __all__ = [
 MAX_LINE = 2_000
 """Longest command line accepted (Discord's own message limit is 2,000 characters)."""
 
+MAX_TEXT = MAX_CHARS + 64
+"""Longest line of a command that takes pasted text (its options plus the largest paste read)."""
+
 MAX_TOKENS = 32
 """Most words one command line may have (the longest command has about a dozen options)."""
 
@@ -78,6 +83,7 @@ class ArgType(StrEnum):
     CHOICE = "choice"  # one word of a fixed list
     PADDING = "padding"  # a padding word (valid / same / causal) or whole numbers (PyTorch)
     WORD = "word"  # one short lower-case word (a command name for /help), checked by the command itself
+    TEXT = "text"  # the rest of the line, raw (a pasted summary, newlines and all); a command's last word
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,8 @@ class Arg:
             return Message("expect.padding")
         if self.type is ArgType.WORD:
             return Message("expect.choice", {"choices": _command_list()})
+        if self.type is ArgType.TEXT:
+            return Message("expect.text")
         return Message("expect.choice", {"choices": " / ".join(self.choices)})
 
 
@@ -136,7 +144,13 @@ class CommandSpec:
 
     @property
     def usage(self) -> str:
-        return " ".join([f"/{self.name}", *(a.usage for a in self.args)])
+        # A TEXT argument takes the rest of the line, so it is written last.
+        ordered = sorted(self.args, key=lambda a: a.type is ArgType.TEXT)
+        return " ".join([f"/{self.name}", *(a.usage for a in ordered)])
+
+    @property
+    def text_arg(self) -> Arg | None:
+        return next((a for a in self.args if a.type is ArgType.TEXT), None)
 
     def arg(self, name: str) -> Arg | None:
         key = name.lower().replace("-", "_")
@@ -169,6 +183,7 @@ class CommandResult:
     findings: tuple[Finding, ...] = ()
     max_units: int | None = None  # /dense over a limit: the widest kernel on this input within 2**31 − 1 elements
     help: tuple[CommandSpec, ...] = ()  # /help: the commands described
+    report: Report | None = None  # /explain: the whole model, layer by layer
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,6 +290,10 @@ register(
         },
         "expect.bool": {"en": "true or false (yes / no)", "zh": " true 或 false（yes / no）"},
         "expect.choice": {"en": "one of {choices}", "zh": "以下之一：{choices}"},
+        "expect.text": {
+            "en": "pasted text after the options (a model summary, print(model) or code)",
+            "zh": "选项之后粘贴的文字（模型摘要、print(model) 的输出或代码）",
+        },
         "expect.padding": {
             "en": "valid or same (Keras), or a whole number of cells (PyTorch)",
             "zh": " valid 或 same（Keras），或填充格数（PyTorch）",
@@ -439,7 +458,12 @@ def tokenize(line: str) -> tuple[str, list[tuple[str | None, str]]]:
 
     Options may be positional or named, Discord style or Python style: ``units:4``, ``units: 4``,
     ``units=4``, ``units = 4``.  Command and option names are matched case-insensitively.
+    A command with a TEXT argument (``/explain``) reads its named options first and passes the rest
+    of the line through raw, newlines and all (:func:`_tokenize_text`).
     """
+    text_command = _text_command(line)
+    if text_command is not None:
+        return _tokenize_text(line, *text_command)
     if len(line) > MAX_LINE:
         raise InputError("cmd.error.too_long", got=len(line), limit=MAX_LINE)
     text = _normalise(line)
@@ -480,6 +504,41 @@ def tokenize(line: str) -> tuple[str, list[tuple[str | None, str]]]:
         items.append((name, value))
         i += 1
     return head.lower(), items
+
+
+_TEXT_HEAD = re.compile(r"\s*[/／]?\s*([A-Za-z][A-Za-z0-9_]{0,31})(?=\s|$)")
+_TEXT_OPTION = re.compile(
+    r"[ \t]*([A-Za-z_][A-Za-z0-9_\-]{0,31})[ \t]*[=:][ \t]*(\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\]|[^\s=:()\[\]]+)(?=\s|$)"
+)
+
+
+def _text_command(line: str) -> tuple[CommandSpec, Arg, int] | None:
+    """(spec, its TEXT argument, where the head ends) when the line starts with such a command."""
+    m = _TEXT_HEAD.match(line[:80])
+    if m is None:
+        return None
+    spec = find(m.group(1))
+    arg = spec.text_arg if spec is not None else None
+    return None if spec is None or arg is None else (spec, arg, m.end())
+
+
+def _tokenize_text(line: str, spec: CommandSpec, text_arg: Arg, pos: int) -> tuple[str, list[tuple[str | None, str]]]:
+    """``/explain framework=torch <pasted text>``: leading ``name=value`` options of the command,
+    then everything else, unchanged, as the TEXT argument."""
+    if len(line) > MAX_TEXT:
+        raise InputError("cmd.error.too_long", got=len(line), limit=MAX_TEXT)
+    items: list[tuple[str | None, str]] = []
+    while len(items) <= MAX_TOKENS:
+        m = _TEXT_OPTION.match(line, pos)
+        arg = spec.arg(m.group(1)) if m else None
+        if m is None or arg is None or arg is text_arg:
+            break  # "Model: ..." is the paste, not an option
+        items.append((m.group(1).lower(), _normalise(m.group(2))))
+        pos = m.end()
+    rest = line[pos:].strip("\n\r\t ")
+    if rest:
+        items.append((text_arg.name, rest))
+    return spec.name, items
 
 
 # --------------------------------------------------------------------------------------------
@@ -648,6 +707,10 @@ def _convert(arg: Arg, raw: object) -> Any:
         return parse_bool(raw)
     if arg.type is ArgType.PADDING:
         return parse_padding(raw)
+    if arg.type is ArgType.TEXT:
+        if not raw.strip() or len(raw) > MAX_TEXT:
+            raise _Bad
+        return raw
     if arg.type is ArgType.WORD:
         word = raw.strip().lower().removeprefix("/")
         if not _WORD.fullmatch(word):
@@ -804,8 +867,8 @@ def _build(inv: Invocation) -> CommandResult:
     try:
         return inv.spec.build(inv)
     except LayerbotError as exc:
-        if exc.message.key.startswith("cmd."):
-            raise
+        if exc.message.key.startswith("cmd.") or inv.spec.text_arg is not None:
+            raise  # a command reading pasted text passes the reader's own message on (it names the format)
         # The catalog refused the layer (the input is too small for the kernel, channels do not
         # divide by groups ...): its message says why; add the command's usage.
         raise _error(inv.spec, "cmd.error.layer", detail=exc.message) from exc
@@ -1113,3 +1176,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/help conv", _help,
     ),
 )
+
+
+# Commands defined in other modules register themselves on import; importing them here keeps the
+# table complete for every front end.
+import calc.commands_explain  # noqa: E402, F401 - registers /explain (it imports this module)

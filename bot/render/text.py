@@ -197,6 +197,11 @@ def _help_lines(specs: tuple[CommandSpec, ...], lang: str) -> Iterable[str]:
 
 
 def _result_lines(result: CommandResult, lang: str) -> Iterable[str]:
+    if result.report is not None:  # /explain: the whole model's table
+        from bot.render.report_text import report_lines
+
+        yield from report_lines(result.report, lang)
+        return
     if result.help:
         yield from _help_lines(result.help, lang)
         return

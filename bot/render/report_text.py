@@ -1,0 +1,290 @@
+"""Terminal text for a :class:`~calc.report.Report`: the table a beginner reads, in English or Chinese.
+
+    Read as Keras 1/2 or tf.keras model.summary() · Keras rules · 17 layers
+    Layer (type)                 Output shape          Params  Formula                    Status
+    ───────────────────────────  ────────────────────  ───────  ─────────────────────────  ──────
+    conv2d_4 (Conv2D)            (None, 254, 254, 32)      896  (3·3·3 + 1)·32 = 896       ok
+    dense_2 (Dense)              (None, 4)             345,604  86,400 × 4 + 4 = 345,604   ok
+
+                          derived  reported
+    Total params          420,388   420,388  ✓
+    ...
+    Every reported number adds up.
+
+Rows are indented by nesting depth; a long formula is wrapped at its top-level ``+`` signs onto at
+most :data:`FORMULA_LINES` lines, and shortened with ``…`` beyond that (the count after ``=`` is
+always shown).  Every number comes from calc; this module only lays it out, writing lines to a
+``print_fn`` (Keras's seam) so tests and other front ends can capture them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from calc.explain import RowFormula, row_formulas
+from calc.findings import Finding, Severity
+from calc.i18n import Message, register
+from calc.parse import format_name
+from calc.report import LayerReport, Report, Status
+from calc.types import format_shape
+
+__all__ = ["FORMULA_LINES", "FORMULA_WIDTH", "render_report", "report_lines", "write_report"]
+
+PrintFn = Callable[[str], Any]
+
+FORMULA_WIDTH = 44
+"""Widest formula line before it wraps (in terminal cells)."""
+FORMULA_LINES = 3
+"""Most lines one formula takes; the rest is shortened to ``+ …``."""
+NAME_WIDTH = 44
+SHAPE_WIDTH = 30
+
+register(
+    {
+        "report.title": {
+            "en": "Read as {format} · {framework} rules · {count} layers",
+            "zh": "按 {format} 读取 · 使用 {framework} 规则 · 共 {count} 层",
+        },
+        "report.title_named": {
+            "en": "Model {name} · read as {format} · {framework} rules · {count} layers",
+            "zh": "模型 {name} · 按 {format} 读取 · 使用 {framework} 规则 · 共 {count} 层",
+        },
+        "report.col.layer": {"en": "Layer (type)", "zh": "层（类型）"},
+        "report.col.shape": {"en": "Output shape", "zh": "输出形状"},
+        "report.col.params": {"en": "Params", "zh": "参数"},
+        "report.col.formula": {"en": "Formula", "zh": "公式"},
+        "report.col.status": {"en": "Status", "zh": "状态"},
+        "report.status.ok": {"en": "ok", "zh": "正确"},
+        "report.status.inferred": {"en": "inferred {names}", "zh": "推断出 {names}"},
+        "report.status.inferred_bare": {"en": "inferred", "zh": "推断"},
+        "report.status.mismatch": {"en": "MISMATCH: says {reported}", "zh": "不符：显示 {reported}"},
+        "report.status.mismatch_bare": {"en": "MISMATCH", "zh": "不符"},
+        "report.status.unknown": {"en": "unknown", "zh": "未知"},
+        "report.totals.derived": {"en": "derived", "zh": "推导"},
+        "report.totals.reported": {"en": "reported", "zh": "摘要所示"},
+        "report.totals.total": {"en": "Total params", "zh": "参数总数"},
+        "report.totals.trainable": {"en": "Trainable params", "zh": "可训练参数"},
+        "report.totals.non_trainable": {"en": "Non-trainable params", "zh": "不可训练参数"},
+        "report.all_good": {
+            "en": "Every reported number adds up.",
+            "zh": "摘要中的每个数字都对得上。",
+        },
+        "report.findings": {"en": "Findings:", "zh": "发现："},
+        "report.severity.error": {"en": "error", "zh": "错误"},
+        "report.severity.warning": {"en": "warning", "zh": "警告"},
+        "report.severity.info": {"en": "note", "zh": "提示"},
+        "report.framework.keras": {"en": "Keras", "zh": "Keras"},
+        "report.framework.torch": {"en": "PyTorch", "zh": "PyTorch"},
+    }
+)
+
+
+def _t(key: str, lang: str, **args: Any) -> str:
+    return Message(key, args).render(lang)
+
+
+def _width(text: str) -> int:
+    """Terminal cells: CJK and full-width characters take two, combining marks none."""
+    n = 0
+    for c in text:
+        if unicodedata.combining(c):
+            continue
+        n += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    return n
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    out = ""
+    for c in text:
+        if _width(out + c) > width - 1:
+            break
+        out += c
+    return out + "…"
+
+
+def _top_level_terms(formula: str) -> list[str]:
+    """Split ``a + (b + c)·d + e`` at the ``+`` signs outside brackets: ``[a, (b + c)·d, e]``."""
+    terms: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(formula):
+        c = formula[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and formula.startswith(" + ", i):
+            terms.append(formula[start:i])
+            start = i + 3
+            i += 3
+            continue
+        i += 1
+    terms.append(formula[start:])
+    return terms
+
+
+def wrap_formula(formula: RowFormula, width: int = FORMULA_WIDTH, max_lines: int = FORMULA_LINES) -> list[str]:
+    """``86,400 × 4 + 4 = 345,604`` on one line, or wrapped at top-level ``+`` signs; shortened to
+    ``+ …`` when it needs more than ``max_lines`` lines.  The ``= n`` always ends the last line."""
+    tail = f" = {formula.value:,}"
+    terms = _top_level_terms(formula.unicode)
+    lines: list[str] = []
+    current = ""
+    for i, term in enumerate(terms):
+        piece = term if i == 0 else f"+ {term}"
+        last = i == len(terms) - 1
+        extra = _width(tail) if last else 0
+        if current and _width(current) + 1 + _width(piece) + extra > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    lines.append(current + tail)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], f"+ …{tail}"]
+    return lines
+
+
+def _name(row: LayerReport) -> str:
+    label = f"{row.name} ({row.type})" if row.name else row.type
+    return "  " * row.depth + label
+
+
+def _status(row: LayerReport, lang: str) -> str:
+    if row.status is Status.OK:
+        return _t("report.status.ok", lang)
+    if row.status is Status.INFERRED:
+        if row.inferred:
+            return _t("report.status.inferred", lang, names=", ".join(row.inferred))
+        return _t("report.status.inferred_bare", lang)
+    if row.status is Status.MISMATCH:
+        if row.reported_params is not None and row.reported_params != row.params:
+            return _t("report.status.mismatch", lang, reported=row.reported_params)
+        return _t("report.status.mismatch_bare", lang)
+    return _t("report.status.unknown", lang)
+
+
+def _params(row: LayerReport) -> str:
+    return "?" if row.params is None else f"{row.params:,}"
+
+
+def _table(report: Report, lang: str) -> Iterator[str]:
+    formulas = row_formulas(report)
+    cells: list[tuple[str, str, str, list[str], str]] = []
+    for row, formula in zip(report.layers, formulas, strict=True):
+        lines = wrap_formula(formula) if formula is not None else [""]
+        cells.append(
+            (
+                _clip(_name(row), NAME_WIDTH),
+                _clip(format_shape(row.output_shape) if row.output_shape is not None else "?", SHAPE_WIDTH),
+                _params(row),
+                lines,
+                _clip(_status(row, lang), 36),
+            )
+        )
+    head = [_t(f"report.col.{c}", lang) for c in ("layer", "shape", "params", "formula", "status")]
+    widths = [
+        max([_width(head[0]), *(_width(c[0]) for c in cells)]),
+        max([_width(head[1]), *(_width(c[1]) for c in cells)]),
+        max([_width(head[2]), *(_width(c[2]) for c in cells)]),
+        max([_width(head[3]), *(_width(line) for c in cells for line in c[3])]),
+        max([_width(head[4]), *(_width(c[4]) for c in cells)]),
+    ]
+
+    def line(parts: Sequence[str]) -> str:
+        return "  ".join(
+            _pad(p, w, right=(k == 2)) if k < 4 else p for k, (p, w) in enumerate(zip(parts, widths, strict=True))
+        ).rstrip()
+
+    yield line(head)
+    yield "  ".join("─" * w for w in widths)
+    for name, shape, params, formula_lines, status in cells:
+        yield line([name, shape, params, formula_lines[0], status])
+        for more in formula_lines[1:]:
+            yield line(["", "", "", more, ""])
+
+
+def _number(n: int | None) -> str:
+    return "?" if n is None else f"{n:,}"
+
+
+def _totals(report: Report, lang: str) -> Iterator[str]:
+    rows = [
+        ("total", report.total_params, report.reported_total),
+        ("trainable", report.trainable_params, report.reported_trainable),
+        ("non_trainable", report.non_trainable_params, report.reported_non_trainable),
+    ]
+    any_reported = any(r is not None for _, _, r in rows)
+    labels = [_t(f"report.totals.{key}", lang) for key, _, _ in rows]
+    derived_head = _t("report.totals.derived", lang)
+    reported_head = _t("report.totals.reported", lang)
+    w_label = max(_width(x) for x in labels)
+    w_derived = max([_width(derived_head), *(_width(_number(d)) for _, d, _ in rows)])
+    w_reported = max([_width(reported_head), *(_width(_number(r)) for _, _, r in rows)])
+    head = _pad("", w_label) + "  " + _pad(derived_head, w_derived, right=True)
+    if any_reported:
+        head += "  " + _pad(reported_head, w_reported, right=True)
+    yield head.rstrip()
+    for label, (_, derived, reported) in zip(labels, rows, strict=True):
+        text = _pad(label, w_label) + "  " + _pad(_number(derived), w_derived, right=True)
+        if any_reported:
+            text += "  " + _pad("" if reported is None else _number(reported), w_reported, right=True)
+            if derived is not None and reported is not None:
+                text += "  " + ("✓" if derived == reported else "✗")
+        yield text.rstrip()
+
+
+def _finding_line(finding: Finding, lang: str) -> str:
+    label = _t(f"report.severity.{Severity(finding.severity).value}", lang)
+    sep = "：" if lang == "zh" else ": "
+    return f"{label}{sep}{' '.join(finding.message.render(lang).split())}"
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def report_lines(report: Report, lang: str = "en") -> Iterator[str]:
+    """The whole rendering, line by line."""
+    framework = _t(f"report.framework.{report.framework.value}", lang)
+    fmt = format_name(report.format)
+    if report.name:
+        yield _t("report.title_named", lang, name=report.name, format=fmt, framework=framework, count=len(report.leaves))
+    else:
+        yield _t("report.title", lang, format=fmt, framework=framework, count=len(report.leaves))
+    yield ""
+    yield from _table(report, lang)
+    yield ""
+    yield from _totals(report, lang)
+    yield ""
+    problems = [f for f in report.findings if f.severity is not Severity.INFO]
+    unsure = any(row.status in (Status.MISMATCH, Status.UNKNOWN) for row in report.layers)
+    if not problems and not unsure and report.reported_total is not None:
+        yield _t("report.all_good", lang)
+    if report.findings:
+        yield _t("report.findings", lang)
+        for finding in sorted(report.findings, key=lambda f: _ORDER[Severity(f.severity)]):
+            yield "  " + _finding_line(finding, lang)
+
+
+def write_report(report: Report, lang: str = "en", print_fn: PrintFn = print) -> None:
+    """Write the rendering line by line to ``print_fn`` (no trailing blank line)."""
+    lines = list(report_lines(report, lang))
+    while lines and not lines[-1]:
+        lines.pop()
+    for line in lines:
+        print_fn(line)
+
+
+def render_report(report: Report, lang: str = "en") -> str:
+    """The whole rendering as one string (no trailing newline)."""
+    lines: list[str] = []
+    write_report(report, lang, lines.append)
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""The explain pipeline every front end calls: pasted text → :class:`~calc.report.Report`.
+
+    text ──calc.parse.parse_text──▶ ModelSpec ──calc.derive.derive_model──▶ Report
+
+``layerbot explain``, the ``/explain`` command, a Discord paste or attachment and the JSON output
+all go through :func:`explain`, so they never disagree.  This module also holds the small pieces
+of presentation-free logic the renderers share: the formula shown for each row (a container's is
+the sum of its children's counts) and the first output shape of a multi-output layer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from calc.catalog import MAX_SIZE
+from calc.derive import derive_model
+from calc.errors import InputError
+from calc.formula import group_digits
+from calc.i18n import register
+from calc.model import Format
+from calc.parse import parse_text
+from calc.report import LayerReport, Report
+from calc.types import Dim, Framework, Shape, ShapeTree
+
+__all__ = [
+    "RowFormula",
+    "explain",
+    "first_shape",
+    "parse_input_shape",
+    "row_formulas",
+    "to_framework",
+]
+
+MAX_INPUT_RANK = 5
+"""Most axes in an input shape typed by hand (batch axis excluded)."""
+
+register(
+    {
+        "explain.error.input_shape": {
+            "en": "{value} is not an input shape; write the sizes without the batch axis, such as 256x256x3,"
+            " (256, 256, 3) or 256,256,3 (1 to 5 sizes, each from 1 to {hi}; None or ? for an unknown size).",
+            "zh": "{value} 不是输入形状；请写不含批次维的尺寸，例如 256x256x3、(256, 256, 3) 或 256,256,3"
+            "（1 到 5 个尺寸，每个在 1 到 {hi} 之间；未知尺寸写 None 或 ?）。",
+        },
+        "explain.error.framework": {
+            "en": "{value} is not a framework I know; use keras or torch.",
+            "zh": "{value} 不是我认识的框架；请使用 keras 或 torch。",
+        },
+    }
+)
+
+_FRAMEWORK_WORDS = {
+    "keras": Framework.KERAS,
+    "tf": Framework.KERAS,
+    "tf.keras": Framework.KERAS,
+    "tensorflow": Framework.KERAS,
+    "torch": Framework.TORCH,
+    "pytorch": Framework.TORCH,
+    "pt": Framework.TORCH,
+}
+_SHAPE_SEP = re.compile(r"\s*[x×*,]\s*|\s+")
+_UNKNOWN = ("none", "?", "-1", "_")
+
+
+def to_framework(value: Framework | str) -> Framework:
+    """``keras`` / ``torch`` (and ``pytorch``, ``tf.keras`` ...) → :class:`Framework`."""
+    if isinstance(value, Framework):
+        return value
+    found = _FRAMEWORK_WORDS.get(value.strip().lower())
+    if found is None:
+        raise InputError("explain.error.framework", value=_show(value))
+    return found
+
+
+def _show(text: str, limit: int = 40) -> str:
+    out = "".join(c if c.isprintable() else " " for c in text).strip()
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def parse_input_shape(text: str) -> Shape:
+    """``256x256x3``, ``(256, 256, 3)``, ``[256,256,3]``, ``256 256 3`` → ``(256, 256, 3)``: sizes
+    *without* the batch axis, as a person types them.  None / ? for a size that is not known."""
+    t = unicodedata.normalize("NFKC", text).strip().lower()
+    if len(t) > 120:
+        raise InputError("explain.error.input_shape", value=_show(text), hi=MAX_SIZE)
+    if t[:1] in "([" and t[-1:] in ")]":
+        t = t[1:-1].strip()
+    t = t.rstrip(",").strip()
+    parts = _SHAPE_SEP.split(t) if t else []
+    if any(not p for p in parts):  # "3xx", "256,,3"
+        raise InputError("explain.error.input_shape", value=_show(text), hi=MAX_SIZE)
+    if not 1 <= len(parts) <= MAX_INPUT_RANK:
+        raise InputError("explain.error.input_shape", value=_show(text), hi=MAX_SIZE)
+    dims: list[Dim] = []
+    for p in parts:
+        if p in _UNKNOWN:
+            dims.append(None)
+            continue
+        digits = p.replace("_", "")
+        if not digits.isascii() or not digits.isdigit() or len(digits) > 13 or not 1 <= int(digits) <= MAX_SIZE:
+            raise InputError("explain.error.input_shape", value=_show(text), hi=MAX_SIZE)
+        dims.append(int(digits))
+    return tuple(dims)
+
+
+def _input_shapes(value: str | Shape | Sequence[Shape] | None) -> list[Shape] | None:
+    """The model's input shapes with the batch axis added (derive_model's convention)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [(None, *parse_input_shape(value))]
+    if all(isinstance(v, tuple) for v in value):
+        return [(None, *s) for s in value if isinstance(s, tuple)]
+    flat: Shape = tuple(d for d in value if d is None or isinstance(d, int))
+    return [(None, *flat)]
+
+
+def explain(
+    text: str,
+    *,
+    format: Format | str | None = None,
+    framework: Framework | str | None = None,
+    input_shape: str | Shape | Sequence[Shape] | None = None,
+) -> Report:
+    """Read a pasted model (summary, table, repr, code) and derive every layer.
+
+    ``format`` forces the input format (otherwise detected); ``framework`` forces whose rules are
+    used (otherwise the format's); ``input_shape`` gives the model's input without the batch axis
+    (``"256x256x3"`` or ``(256, 256, 3)``; several inputs as a list of tuples) when the text does
+    not say it.  Raises :class:`~calc.errors.InputError` for text without a model and bad options.
+    """
+    fw = None if framework is None else to_framework(framework)
+    shapes = _input_shapes(input_shape)
+    spec = parse_text(text, format=format)
+    return derive_model(spec, framework=fw, input_shapes=shapes)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared by the renderers.
+
+
+@dataclass(frozen=True, slots=True)
+class RowFormula:
+    """The arithmetic shown for one row: Unicode for people (``86,400 × 4 + 4``) and plain Python
+    over integer literals (``86400*4 + 4``) that evaluates to the row's count."""
+
+    unicode: str
+    plain: str
+    value: int
+
+
+def _children(layers: Sequence[LayerReport], index: int) -> list[LayerReport]:
+    """The direct children of the container at ``index`` (the rows one level deeper, until the
+    next row at its own depth or shallower)."""
+    parent = layers[index].depth
+    kids: list[LayerReport] = []
+    child_depth: int | None = None
+    for row in layers[index + 1 :]:
+        if row.depth <= parent:
+            break
+        if child_depth is None:
+            child_depth = row.depth
+        if row.depth == child_depth:
+            kids.append(row)
+    return kids
+
+
+def _row_formula(layers: Sequence[LayerReport], index: int) -> RowFormula | None:
+    row = layers[index]
+    if row.params is None or row.params == 0:
+        return None  # nothing derived, or a parameter-free layer: no formula to show
+    if row.formula is not None and row.formula.terms and row.formula.value == row.params:
+        return RowFormula(row.formula.unicode, row.formula.plain, row.params)
+    if row.is_container:
+        kids = _children(layers, index)
+        counts = [k.params for k in kids if k.params is not None]
+        shown = [c for c in counts if c]  # parameter-free children add nothing
+        if kids and len(counts) == len(kids) and sum(shown) == row.params:
+            return RowFormula(" + ".join(group_digits(c) for c in shown), " + ".join(str(c) for c in shown), row.params)
+    return None  # never a made-up formula
+
+
+def row_formulas(report: Report) -> tuple[RowFormula | None, ...]:
+    """The formula of every row, in order.  None when the row has no parameters, when its count
+    could not be derived, or when no formula reproduces it."""
+    return tuple(_row_formula(report.layers, i) for i in range(len(report.layers)))
+
+
+def first_shape(tree: ShapeTree | None) -> Shape | None:
+    """The first output's shape of a layer with several outputs (depth first); one shape as is."""
+    while isinstance(tree, list):
+        if not tree:
+            return None
+        tree = tree[0]
+    return tree
