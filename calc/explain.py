@@ -176,7 +176,10 @@ def _row_formula(layers: Sequence[LayerReport], index: int) -> RowFormula | None
         return RowFormula(row.formula.unicode, row.formula.plain, row.params)
     if row.is_container:
         kids = _children(layers, index)
-        counts = [k.params for k in kids if k.params is not None]
+        # A child shown collapsed (a nested model as one row) counts with its reported number, as
+        # the derivation added it; the sum is only shown when it reproduces the container's count.
+        shown_or_reported = [k.params if k.params is not None else k.reported_params for k in kids]
+        counts = [c for c in shown_or_reported if c is not None]
         shown = [c for c in counts if c]  # parameter-free children add nothing
         if kids and len(counts) == len(kids) and sum(shown) == row.params:
             return RowFormula(" + ".join(group_digits(c) for c in shown), " + ".join(str(c) for c in shown), row.params)

@@ -105,7 +105,10 @@ EXAMPLES: dict[Format, Example] = {
 register(
     {
         "format.keras3": {"en": "Keras 3 model.summary(), the box table", "zh": "Keras 3 的 model.summary() 方框表格"},
-        "format.keras2": {"en": "Keras 1/2 or tf.keras model.summary()", "zh": "Keras 1/2 或 tf.keras 的 model.summary()"},
+        "format.keras2": {
+            "en": "Keras 1/2 or tf.keras model.summary()",
+            "zh": "Keras 1/2 或 tf.keras 的 model.summary()",
+        },
         "format.torchinfo": {"en": "torchinfo summary()", "zh": "torchinfo 的 summary()"},
         "format.torchsummary": {"en": "torchsummary summary()", "zh": "torchsummary 的 summary()"},
         "format.torch_repr": {"en": "PyTorch print(model)", "zh": "PyTorch 的 print(model)"},
