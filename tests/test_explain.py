@@ -591,3 +591,34 @@ def test_golden(source: Path, update_golden: bool) -> None:
                   update_golden)  # fmt: skip
     if source in (SEED_SUMMARY, CORPUS / "pt_lenet5.torchinfo.txt"):
         _check_golden(GOLDEN / f"{stem}.zh.txt", render_report(report, "zh") + "\n", update_golden)
+
+
+# --------------------------------------------------------------------------------------------
+# Keras code.
+
+
+def test_code_with_a_name_for_a_size() -> None:
+    code = (
+        "model = Sequential()\n"
+        "model.add(Dense(512, activation='relu', input_shape=(86400,)))\n"
+        "model.add(Dense(nClasses, activation='softmax'))\n"
+    )
+    report = explain(f"Here is my code:\n```python\n{code}```")
+    assert report.format is Format.KERAS_CODE
+    doc = report_document(report)
+    check_schema(doc)
+    check_invariants(report, doc)
+    first, last = doc["layers"]
+    assert first["params"] == 44_237_312 and first["formula"] == "86400*512 + 512"
+    assert last["params"] is None and last["formula"] is None  # never a made-up number
+    assert "nClasses" in render_report(report)
+
+
+def test_the_seed_questions_code_with_its_input_shape() -> None:
+    report = explain(SEED_QUESTION.read_text(encoding="utf-8"), format="keras_code", input_shape="256x256x3")
+    doc = report_document(report)
+    check_schema(doc)
+    big = [row for row in doc["layers"] if row["type"] == "Dense" and row["output_shape"] == [None, 172800]]
+    assert big and big[0]["params"] == 14_930_092_800
+    assert arith(big[0]["formula"]) == 14_930_092_800
+    assert "86,400 × 172,800 + 172,800 = 14,930,092,800" in render_report(report)

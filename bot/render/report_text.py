@@ -38,7 +38,7 @@ FORMULA_WIDTH = 44
 """Widest formula line before it wraps (in terminal cells)."""
 FORMULA_LINES = 3
 """Most lines one formula takes; the rest is shortened to ``+ …``."""
-NAME_WIDTH = 44
+NAME_WIDTH = 50
 SHAPE_WIDTH = 30
 
 register(
@@ -134,14 +134,16 @@ def _top_level_terms(formula: str) -> list[str]:
 def wrap_formula(formula: RowFormula, width: int = FORMULA_WIDTH, max_lines: int = FORMULA_LINES) -> list[str]:
     """``86,400 × 4 + 4 = 345,604`` on one line, or wrapped at top-level ``+`` signs; shortened to
     ``+ …`` when it needs more than ``max_lines`` lines.  The ``= n`` always ends the last line."""
-    tail = f" = {formula.value:,}"
-    terms = _top_level_terms(formula.unicode)
+    return _wrap(formula.unicode, f" = {formula.value:,}", width, max_lines)
+
+
+def _wrap(text: str, tail: str, width: int, max_lines: int) -> list[str]:
+    terms = _top_level_terms(text)
     lines: list[str] = []
     current = ""
     for i, term in enumerate(terms):
         piece = term if i == 0 else f"+ {term}"
-        last = i == len(terms) - 1
-        extra = _width(tail) if last else 0
+        extra = _width(tail) if i == len(terms) - 1 else 0
         if current and _width(current) + 1 + _width(piece) + extra > width:
             lines.append(current)
             current = piece
@@ -180,7 +182,12 @@ def _table(report: Report, lang: str) -> Iterator[str]:
     formulas = row_formulas(report)
     cells: list[tuple[str, str, str, list[str], str]] = []
     for row, formula in zip(report.layers, formulas, strict=True):
-        lines = wrap_formula(formula) if formula is not None else [""]
+        if formula is not None:
+            lines = wrap_formula(formula)
+        else:
+            # Keras code with a name for a size (Dense(nClasses)): the formula in that name, no count.
+            symbolic: str | None = getattr(row, "symbolic_formula", None) if row.params is None else None
+            lines = _wrap(symbolic, "", FORMULA_WIDTH, FORMULA_LINES) if symbolic else [""]
         cells.append(
             (
                 _clip(_name(row), NAME_WIDTH),
