@@ -1,27 +1,76 @@
 """ModelSpec → Report: every layer derived through the catalog, every reported number checked.
 
-For each row, in order: find its inputs (the previous layer in a sequential table, the "Connected
-to" layers in a functional one, the container's input for the first child of a nested model);
-ask :mod:`calc.infer` for configurations, most plausible first; derive each through the catalog
-and keep the first that reproduces the reported count and shape.  When none does, the most
-plausible one that reproduces the *shape* is layerbot's answer and the row is a mismatch.
-Then the totals and the trainable split are added up and compared with the Total lines.
+How a model is walked
+---------------------
+Rows are taken in order.  A row's input is, in this order of trust:
+
+* the row's own "Input Shape" (torchinfo with that column) — a fact;
+* its "Connected to" entries (functional Keras models): the named layers' outputs, picking the
+  call and tensor index (``lstm[0][1]``: the second output of ``lstm``);
+* the previous row's output in the same nesting level (the first child of a nested model reads the
+  container's input).  In a Keras ``Sequential`` table that is a fact.  In a torch table rows are
+  modules in forward-call order, and the forward function may reshape, slice or add between two
+  modules, so there it is only a *hint* (``Evidence.hinted``);
+* nothing: the first row of a summary whose input is not printed.  The generators then propose one.
+
+A ``print(model)`` text lists modules, not a data flow, so its rows read nothing from each other.
+Each row's reported output (when printed) is what the next row reads, so one bad row stays one bad
+row.
+
+Each row
+--------
+:mod:`calc.infer` proposes configurations, most plausible first, and says which values it solved
+from the count (status "inferred") or the shapes.  The engine derives them through the catalog
+(cached per model) and keeps the first that reproduces the reported count and output shape.  When
+none does, the most plausible one that reproduces the *shape* is layerbot's answer, and the row is a
+mismatch whose ``params`` hold the right value.  When the count is not printed at all (a narrow
+Keras 3 table) the most plausible configuration gives the row's numbers; if another configuration
+fits the same shapes with a different count, the row is "unknown" and a finding lists both.
+
+Containers (nested models, torch modules with children) add up their children.  A torchinfo
+container row prints only the parameters that belong to the module itself, outside its children;
+those are added and reported.  A composite kind the catalog knows (``MultiheadAttention``,
+``TransformerEncoderLayer`` in a ``print(model)``) is also derived from its children's
+configuration, which counts the parameters it holds outside them (``in_proj``).
+
+Totals
+------
+The top-level rows add up to the total, each shared module once (torchinfo's "(recursive)" rows
+count nothing).  A row that cannot be derived (an unknown kind, a nested model shown collapsed)
+contributes its reported count, and a finding says so.  Then the Total / Trainable /
+Non-trainable lines are checked; known causes of a difference are explained: Keras 3's
+"Optimizer params" (included in its Total after training), frozen layers (the split moves, the total
+does not), a count printed as a wrapped 32-bit integer, modules shared between rows, parameters
+outside every row (PyTorch).  Any other difference is reported as unexplained.
+
+Symbolic values
+---------------
+Keras code may size a layer with a name that has no value in the text (``Dense(nClasses)``): the
+parser stores ``SymbolRef("nClasses")``.  The engine derives such a layer with a stand-in value (a
+large prime no real model uses, different for each name), renders the formula with the name in its
+place (``512 × nClasses + nClasses``, in ``LayerReport.symbolic_formula``), and reports ``params``
+as None with status ok and a finding naming the symbols.  The stand-in travels in the shapes, so a
+later layer that reads it (``Dense(10)`` after ``Dense(nClasses)``) is symbolic too; report shapes
+show None where a symbol stands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from calc.catalog import LayerCalc, LayerKind, derive, lookup
 from calc.errors import LayerbotError, UnknownLayerKind
 from calc.findings import Finding, Severity
+from calc.formula import TermSum, group_digits
 from calc.i18n import Message, register
-from calc.infer import Candidate, Evidence, candidates
-from calc.model import LayerSpec, ModelSpec
+from calc.infer import Candidate, Child, Evidence, candidates
+from calc.model import Format, Inbound, LayerSpec, ModelSpec, SymbolRef
 from calc.report import LayerReport, Report, Status
-from calc.types import Framework, Shape, ShapeTree
+from calc.types import Framework, Shape, ShapeTree, format_shape
 
 __all__ = ["derive_model"]
 
@@ -36,11 +85,13 @@ register(
             "zh": "{type} 是我不认识的层类型。",
         },
         "derive.underdetermined": {
-            "en": "No configuration of {type} I can think of gives {reported} parameters and output {shape} from input {inputs}.",
+            "en": "No configuration of {type} I can think of gives {reported} parameters and output {shape} from "
+            "input {inputs}.",
             "zh": "我找不到一种 {type} 的配置能从输入 {inputs} 得到 {reported} 个参数和输出 {shape}。",
         },
         "derive.mismatch": {
-            "en": "{name}: the summary says {reported} parameters, but {type} with this configuration has {derived} = {formula}.",
+            "en": "{name}: the summary says {reported} parameters, but {type} with this configuration has "
+            "{derived} = {formula}.",
             "zh": "{name}：摘要显示 {reported} 个参数，但该配置的 {type} 应有 {derived} = {formula}。",
         },
         "derive.shape_mismatch": {
@@ -51,36 +102,188 @@ register(
             "en": "{type} holds the {count} layers below it: its count is their sum.",
             "zh": "{type} 包含下面的 {count} 个层：它的参数数量是它们之和。",
         },
+        "derive.container_mismatch": {
+            "en": "{name}: the summary says {reported} parameters, but the {count} layers it holds add up to {derived}.",
+            "zh": "{name}：摘要显示 {reported} 个参数，但它包含的 {count} 个层加起来是 {derived}。",
+        },
         "derive.collapsed_container": {
-            "en": "{name} is a nested model shown as one row; paste its summary with expand_nested=True (or its own summary) to check its {reported} parameters.",
-            "zh": "{name} 是折叠成一行的嵌套模型；请用 expand_nested=True 粘贴（或单独粘贴它的摘要），以便核对它的 {reported} 个参数。",
+            "en": "{name} is a nested model shown as one row; paste its summary with expand_nested=True (or its own "
+            "summary) to check its {reported} parameters.",
+            "zh": "{name} 是折叠成一行的嵌套模型；请用 expand_nested=True 粘贴（或单独粘贴它的摘要），以便核对它的 "
+            "{reported} 个参数。",
+        },
+        "derive.own_params": {
+            "en": "{name}: {own} parameters belong to the module itself, outside its child modules (an nn.Parameter "
+            "set on it); with its children's {children} that makes {total}.",
+            "zh": "{name}：有 {own} 个参数属于该模块本身、不在任何子模块中（直接定义在它上面的 nn.Parameter）；"
+            "加上子模块的 {children} 个，共 {total} 个。",
+        },
+        "derive.composite": {
+            "en": "{name}: {type} holds {own} parameters of its own besides its children's {children} "
+            "({formula} in all).",
+            "zh": "{name}：{type} 除了子模块的 {children} 个参数外，自身还有 {own} 个参数（共 {formula}）。",
+        },
+        "derive.ambiguous": {
+            "en": "{name}: no count is printed, and the shapes fit several {type} configurations: {options}. "
+            "I show the most plausible; the count is not confirmed.",
+            "zh": "{name}：没有显示参数数量，而形状符合多种 {type} 配置：{options}。这里显示最可能的一种；"
+            "该数量未经确认。",
+        },
+        "derive.symbolic": {
+            "en": "{name}: its count depends on {names}, which the text leaves as a name: {formula}.",
+            "zh": "{name}：它的参数数量取决于 {names}，而文本中这只是一个名字：{formula}。",
+        },
+        "derive.total_symbolic": {
+            "en": "The total depends on {names}: {formula}.",
+            "zh": "总数取决于 {names}：{formula}。",
+        },
+        "derive.unchecked_rows": {
+            "en": "The total includes the reported counts of {count} rows I could not check ({names}).",
+            "zh": "总数包含了 {count} 个我无法核对的行的显示数量（{names}）。",
         },
         "derive.total_mismatch": {
             "en": "The layers add up to {derived} parameters, but the Total line says {reported}.",
             "zh": "各层参数之和为 {derived}，但 Total 一行显示 {reported}。",
         },
+        "derive.total_outside_rows": {
+            "en": "The layers add up to {derived} parameters, but the Total line says {reported}: {diff} parameters "
+            "are on no row. In PyTorch that happens when a module holds an nn.Parameter of its own (a class token, "
+            "a positional embedding) that no row shows.",
+            "zh": "各层参数之和为 {derived}，但 Total 一行显示 {reported}：有 {diff} 个参数不在任何一行上。"
+            "在 PyTorch 中，当某个模块自身持有 nn.Parameter（如 class token、位置编码）而没有任何一行显示它时，"
+            "就会出现这种情况。",
+        },
         "derive.total_with_optimizer": {
-            "en": "Total {reported} = {derived} weights + {optimizer} optimizer variables (Keras 3 counts the optimizer's state in Total after training).",
+            "en": "Total {reported} = {derived} weights + {optimizer} optimizer variables (Keras 3 counts the "
+            "optimizer's state in Total after training).",
             "zh": "Total {reported} = {derived} 个权重 + {optimizer} 个优化器变量（Keras 3 训练后会把优化器状态计入 Total）。",
+        },
+        "derive.total_wrapped": {
+            "en": "The Total line shows {reported}, a negative count: the real total {derived} does not fit in a "
+            "32-bit integer and wrapped around.",
+            "zh": "Total 一行显示 {reported}，是负数：真实总数 {derived} 超出了 32 位整数范围而发生了溢出。",
+        },
+        "derive.total_shared": {
+            "en": "The rows add up to {rows} parameters, but {shared} of them belong to modules listed more than once "
+            "(shared); counted once, the total is {derived}.",
+            "zh": "各行加起来是 {rows} 个参数，但其中 {shared} 个属于被列出多次的（共享）模块；只计一次，总数为 {derived}。",
         },
         "derive.split_mismatch": {
             "en": "The {which} count adds up to {derived}, but the summary says {reported}.",
             "zh": "{which} 参数之和为 {derived}，但摘要显示 {reported}。",
         },
         "derive.split_frozen": {
-            "en": "The summary reports {reported_nt} non-trainable parameters where the layers' own split gives {derived_nt}: consistent with layers frozen with trainable=False (frozen weights count as non-trainable).",
-            "zh": "摘要显示 {reported_nt} 个不可训练参数，而各层自身的划分为 {derived_nt}：这与用 trainable=False 冻结了部分层一致（冻结的权重计为不可训练）。",
+            "en": "The summary reports {reported_nt} non-trainable parameters where the layers' own split gives "
+            "{derived_nt}: consistent with layers frozen with trainable=False (frozen weights count as non-trainable).",
+            "zh": "摘要显示 {reported_nt} 个不可训练参数，而各层自身的划分为 {derived_nt}：这与用 trainable=False "
+            "冻结了部分层一致（冻结的权重计为不可训练）。",
         },
         "derive.negative_count": {
-            "en": "{name}: the summary shows {reported}, a negative count: the real count {derived} does not fit in a 32-bit integer and wrapped around.",
+            "en": "{name}: the summary shows {reported}, a negative count: the real count {derived} does not fit in a "
+            "32-bit integer and wrapped around.",
             "zh": "{name}：摘要显示 {reported}，是负数：真实数量 {derived} 超出了 32 位整数范围而发生了溢出。",
+        },
+        "derive.unbuilt": {
+            "en": "{name} is not built yet (Keras prints 0 (unbuilt)): its weights do not exist until it sees an "
+            "input, so that 0 is not its count.",
+            "zh": "{name} 尚未构建（Keras 显示 0 (unbuilt)）：在见到输入之前它的权重还不存在，所以这个 0 不是它的参数数量。",
+        },
+        "derive.recursive": {
+            "en": "{name} is a module already shown above, called again; its parameters are counted once.",
+            "zh": "{name} 是上面已经出现过的模块，被再次调用；它的参数只计一次。",
         },
         "which.trainable": {"en": "trainable", "zh": "可训练"},
         "which.non_trainable": {"en": "non-trainable", "zh": "不可训练"},
     }
 )
 
-_CONTAINER_KINDS = {"sequential", "functional", "model", "modulelist", "moduledict"}
+_CONTAINER_KINDS = frozenset({"sequential", "functional", "model", "modulelist", "moduledict"})
+_STATED_FORMATS = frozenset({Format.TORCH_REPR, Format.KERAS_CODE, Format.LAYER_LIST})
+_LEFTOVER_FORMATS = frozenset({Format.TORCHINFO})  # container rows print their own (leftover) parameters
+_MAX_FALLBACK_DERIVES = 24
+_CACHE_LIMIT = 50_000
+# Process-wide memo of catalog derivations and of solved rows.  LayerCalc and the outcomes are immutable,
+# so sharing them between models is safe; many pasted models share layers (VGG16, ResNet50, the same
+# BatchNormalization on 64 channels...).  Bounded: cleared when full (dict operations are atomic, so
+# threads running derive_model at once only ever miss).
+_DERIVED: dict[Any, LayerCalc | LayerbotError] = {}
+_SOLVED: dict[Any, _Outcome] = {}
+_MAX_ALTERNATIVES_LOOKED_AT = 8
+_INT32 = 2**32
+
+
+def derive_model(
+    spec: ModelSpec,
+    *,
+    framework: Framework | None = None,
+    input_shapes: Sequence[Shape] | None = None,
+) -> Report:
+    """Derive every row of ``spec`` and check every reported number (see the module docs)."""
+    return _Engine(spec, framework or spec.framework, input_shapes).run()
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _first_shape(tree: ShapeTree | None) -> Shape | None:
+    while isinstance(tree, list):
+        tree = tree[0] if tree else None
+    return tree
+
+
+def _pick(tree: ShapeTree | None, tensor: int) -> Shape | None:
+    if isinstance(tree, list):
+        return _first_shape(tree[tensor]) if tensor < len(tree) else None
+    return tree
+
+
+def _same_shape(reported: ShapeTree | None, derived: ShapeTree | None) -> bool:
+    """Equal where both say something: an unknown dim (None) on either side matches anything."""
+    if reported is None or derived is None:
+        return True
+    if isinstance(reported, list) or isinstance(derived, list):
+        if isinstance(reported, list) and isinstance(derived, list):
+            return len(reported) == len(derived) and all(
+                _same_shape(x, y) for x, y in zip(reported, derived, strict=True))
+        # a single printed shape for a multi-output layer (torchinfo prints the first tensor)
+        return _same_shape(_first_shape(reported), _first_shape(derived))
+    return len(reported) == len(derived) and all(
+        x is None or y is None or x == y for x, y in zip(reported, derived, strict=True))
+
+
+def _wrapped(reported: int, derived: int) -> bool:
+    """A Keras 2 summary on Windows printed counts as int32: a negative number that wrapped."""
+    return reported < 0 and (derived - reported) % _INT32 == 0
+
+
+def _counts_match(reported: int | None, derived: int) -> bool:
+    return reported is None or reported == derived or _wrapped(reported, derived)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _sum(values: Sequence[int | None]) -> int | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def _is_prime(n: int) -> bool:
+    return n > 1 and all(n % d for d in range(2, math.isqrt(n) + 1))
+
+
+def _sentinels() -> Iterator[int]:
+    """Stand-in values for symbolic hyperparameters: primes just above ten million."""
+    n = 10_000_019
+    while True:
+        if _is_prime(n):
+            yield n
+        n += 2
 
 
 @dataclass
@@ -93,224 +296,348 @@ class _Scope:
     children: list[int] = field(default_factory=list)
 
 
-def _first_shape(tree: ShapeTree | None) -> Shape | None:
-    if tree is None:
-        return None
-    if isinstance(tree, list):
-        return _first_shape(tree[0]) if tree else None
-    return tree
-
-
-def _pick(tree: ShapeTree | None, tensor: int) -> Shape | None:
-    if isinstance(tree, list):
-        return _first_shape(tree[tensor]) if tensor < len(tree) else None
-    return tree
-
-
-def _same_shape(a: ShapeTree | None, b: ShapeTree | None) -> bool:
-    """Equal where both say something: an unknown dim (None) on the reported side matches anything."""
-    if a is None or b is None:
-        return True
-    if isinstance(a, list) or isinstance(b, list):
-        if isinstance(a, list) and isinstance(b, list):
-            return len(a) == len(b) and all(_same_shape(x, y) for x, y in zip(a, b, strict=True))
-        # a single reported shape against a multi-output layer: compare with its first output
-        return _same_shape(_first_shape(a), _first_shape(b))
-    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
-
-
 @dataclass
 class _Solved:
     calc: LayerCalc
     cand: Candidate
 
 
-def _solve(
-    entry: LayerKind, fw: Framework, spec: LayerSpec, inputs: tuple[Shape, ...] | None
-) -> tuple[_Solved | None, _Solved | None, LayerbotError | None]:
-    """(exact match, best shape-only match, last error)."""
-    ev = Evidence(fw, entry.name, inputs, spec.output_shape, spec.params, spec.config)
-    shape_only: _Solved | None = None
+@dataclass
+class _Outcome:
+    exact: _Solved | None = None
+    shape_only: _Solved | None = None  # the output fits, the count does not
+    count_only: _Solved | None = None  # the count fits, the output does not
     first: _Solved | None = None
     error: LayerbotError | None = None
-    for cand in candidates(ev):
+    alternatives: list[_Solved] = field(default_factory=list)  # other configurations that fit as well
+    values: _Values | None = None  # the row's numbers, computed once per outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """What every row with the same outcome reports (computed once; a Term evaluates on every access)."""
+
+    status: Status
+    params: int
+    trainable: int
+    non_trainable: int
+    formula: TermSum | None
+    config: Mapping[str, Any]
+    inferred: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    def __init__(self, spec: ModelSpec, fw: Framework, input_shapes: Sequence[Shape] | None) -> None:
+        self.spec = spec
+        self.fw = fw
+        self.stated = spec.format in _STATED_FORMATS
+        self.leftover = spec.format in _LEFTOVER_FORMATS
+        self.hinted = fw is Framework.TORCH and not self.stated
+        self.chain = spec.format is not Format.TORCH_REPR
+        self.findings: list[Finding] = list(spec.findings)
+        self.rows: list[LayerReport] = []
+        self.repeat: list[bool] = []  # rows whose parameters were already counted on an earlier row
+        # Per row: parameters taken on trust from the reported count (a row that cannot be derived, such as a
+        # nested model shown collapsed, or containers holding one), and the split of the rest.
+        self.unverified: list[int | None] = []
+        self.split: list[tuple[int, int] | None] = []
+        self.outputs: dict[str, ShapeTree | None] = {}
+        self.entries: dict[str, LayerKind | None] = {}
+        self.symbols: dict[str, int] = {}
+        self.names_of: dict[int, str] = {}
+        self._sentinel_iter = _sentinels()
+        self.symbolic_rows: list[int] = []
+        self.model_inputs: tuple[Shape, ...] | None = tuple(input_shapes) if input_shapes else (
+            spec.input_shapes or None)
+
+    # --- the walk ------------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        layers = self.spec.layers
+        scopes = [_Scope(None, -1, self.model_inputs)]
+        for i, ls in enumerate(layers):
+            while len(scopes) > 1 and ls.depth <= scopes[-1].depth:
+                self._close(scopes.pop())
+            scope = scopes[-1]
+            scope.children.append(i)
+            inputs, hinted = self._inputs(ls, scope)
+            has_kids = i + 1 < len(layers) and layers[i + 1].depth > ls.depth
+            container = has_kids or ls.is_container or ls.type.lower() in _CONTAINER_KINDS
+            out: ShapeTree | None
+            if container and has_kids:
+                self._append(self._container_row(ls), repeat=ls.recursive)
+                # a nested model called twice (shared) lists both calls' inputs: its layers read the first
+                scopes.append(_Scope(i, ls.depth, inputs[:1] if inputs else inputs))
+                out = ls.output_shape
+            elif container and not self._known_kind(ls):
+                row = self._collapsed_row(ls)
+                self._append(row, repeat=ls.recursive)
+                out = ls.output_shape
+            else:
+                row, out = self._leaf(ls, inputs, hinted)
+                self._append(row, repeat=ls.recursive)
+            if ls.name:
+                self.outputs[ls.name] = out
+            first = _first_shape(out)
+            scope.prev = (first,) if first is not None else None
+        while len(scopes) > 1:
+            self._close(scopes.pop())
+        return self._totals()
+
+    def _append(self, row: LayerReport, *, repeat: bool = False) -> None:
+        self.rows.append(row)
+        self.repeat.append(repeat)
+        if row.params is not None or row.symbolic_formula is not None:
+            self.unverified.append(0)
+            t, nt = row.trainable_params, row.non_trainable_params
+            self.split.append((t, nt) if t is not None and nt is not None else None)
+        else:  # its reported count stands in (or nothing does)
+            self.unverified.append(row.reported_params)
+            self.split.append((0, 0))
+
+    def _count(self, j: int) -> int | None:
+        """A row's count for sums: derived, or reported when it could not be derived."""
+        row = self.rows[j]
+        return row.params if row.params is not None else self.unverified[j]
+
+    def _entry(self, ls: LayerSpec) -> LayerKind | None:
+        name = ls.resolved_type or ls.type
+        if name not in self.entries:
+            try:
+                self.entries[name] = lookup(name, self.fw)
+            except UnknownLayerKind:
+                self.entries[name] = None
+        return self.entries[name]
+
+    def _known_kind(self, ls: LayerSpec) -> bool:
+        return self._entry(ls) is not None and ls.type.lower() not in _CONTAINER_KINDS
+
+    def _inputs(self, ls: LayerSpec, scope: _Scope) -> tuple[tuple[Shape, ...] | None, bool]:
+        """(inputs, hinted) for a row; see the module docs for the order of trust."""
+        if ls.input_shape is not None:
+            if isinstance(ls.input_shape, list):
+                shapes = [_first_shape(s) for s in ls.input_shape]
+                return tuple(s for s in shapes if s is not None) or None, False
+            return (ls.input_shape,), False
+        if ls.inbound:
+            found = [self._inbound(src) for src in ls.inbound]
+            if any(s is None for s in found):
+                return None, False
+            return tuple(s for s in found if s is not None), False
+        if not self.chain:
+            return None, False
+        return scope.prev, self.hinted and scope.prev is not None
+
+    def _inbound(self, src: Inbound) -> Shape | None:
+        if src.layer in self.outputs:
+            return _pick(self.outputs[src.layer], src.tensor)
+        if src.layer.endswith("…"):  # a name cut short by a narrow window: the latest layer it begins
+            prefix = src.layer[:-1]
+            hits = [name for name in self.outputs if name.startswith(prefix)]
+            if hits:
+                return _pick(self.outputs[hits[-1]], src.tensor)
+        return None
+
+    # --- one layer -----------------------------------------------------------------------------
+
+    def _derive(self, entry: LayerKind, config: Mapping[str, Any], inputs: tuple[Shape, ...]) -> (
+            LayerCalc | LayerbotError):
+        key = (self.fw, entry.name, repr(config), inputs)
+        hit = _DERIVED.get(key)
+        if hit is None:
+            try:
+                hit = derive(entry, self.fw, config, inputs)
+            except LayerbotError as exc:
+                hit = exc
+            if len(_DERIVED) >= _CACHE_LIMIT:
+                _DERIVED.clear()
+            _DERIVED[key] = hit
+        return hit
+
+    def _solve(self, entry: LayerKind, ev: Evidence) -> _Outcome:
+        result = _Outcome()
+        reported = ev.params
+        deferred: list[Candidate] = []
+        it = candidates(ev)
+        for cand in it:
+            if reported is not None and cand.params is not None and not _counts_match(reported, cand.params):
+                deferred.append(cand)
+                continue
+            solved = self._try(entry, cand, ev.inputs, result)
+            if solved is None:
+                continue
+            shape_ok = _same_shape(ev.output, solved.calc.output)
+            count_ok = _counts_match(reported, solved.calc.params)
+            if shape_ok and count_ok:
+                result.exact = solved
+                break
+            if shape_ok and result.shape_only is None:
+                result.shape_only = solved
+            if count_ok and result.count_only is None:
+                result.count_only = solved
+        if result.exact is None:
+            for cand in deferred[:_MAX_FALLBACK_DERIVES]:
+                solved = self._try(entry, cand, ev.inputs, result)
+                if solved is not None and result.shape_only is None and _same_shape(ev.output, solved.calc.output):
+                    result.shape_only = solved
+        elif reported is None and not ev.stated:
+            self._alternatives(entry, ev, it, result)
+        return result
+
+    def _try(self, entry: LayerKind, cand: Candidate, inputs: tuple[Shape, ...] | None,
+             result: _Outcome) -> _Solved | None:
         ins = cand.inputs if cand.inputs is not None else inputs
         if ins is None:
-            continue
-        try:
-            calc = derive(entry, fw, cand.config, ins)
-        except LayerbotError as exc:
-            error = exc
-            continue
-        solved = _Solved(calc, cand)
-        first = first or solved
-        shape_ok = _same_shape(spec.output_shape, calc.output)
-        if shape_ok and (spec.params is None or spec.params == calc.params or _wrapped(spec.params, calc.params)):
-            return solved, solved, None
-        if shape_ok and shape_only is None:
-            shape_only = solved
-    return None, shape_only or first, error
+            return None
+        got = self._derive(entry, cand.config, ins)
+        if isinstance(got, LayerbotError):
+            result.error = got
+            return None
+        solved = _Solved(got, cand)
+        if result.first is None:
+            result.first = solved
+        return solved
 
+    def _alternatives(self, entry: LayerKind, ev: Evidence, rest: Iterator[Candidate], result: _Outcome) -> None:
+        """Without a printed count: other configurations that fit the shapes with a different count."""
+        if result.exact is None:
+            return
+        best = result.exact.calc.params
+        for n, cand in enumerate(rest):
+            if n >= _MAX_ALTERNATIVES_LOOKED_AT or len(result.alternatives) >= 2:
+                return
+            if cand.params is not None and cand.params == best:
+                continue
+            solved = self._try(entry, cand, ev.inputs, result)
+            if solved is None or solved.calc.params == best:
+                continue
+            if _same_shape(ev.output, solved.calc.output) and all(
+                    a.calc.params != solved.calc.params for a in result.alternatives):
+                result.alternatives.append(solved)
 
-def _wrapped(reported: int, derived: int) -> bool:
-    """A Keras 2 summary on Windows printed counts as int32: a negative number that wrapped."""
-    return reported < 0 and (derived - reported) % 2**32 == 0
+    def _leaf(self, ls: LayerSpec, inputs: tuple[Shape, ...] | None,
+              hinted: bool) -> tuple[LayerReport, ShapeTree | None]:
+        label = ls.name or ls.type
+        entry = self._entry(ls)
+        if entry is None:
+            key = "derive.unknown_kind" if ls.params is not None else "derive.unknown_kind_no_count"
+            msg = Message(key, {"type": ls.type, "reported": ls.params or 0})
+            self.findings.append(Finding(Severity.WARNING, "derive.unknown_kind", msg, label))
+            return self._unknown_row(ls, msg), ls.output_shape
 
+        config, symbolic = self._symbolize(ls.config)
+        if self.fw is Framework.KERAS and ls.trainable is False:
+            config = {**config, "trainable": False}
+        reported = None if (ls.unbuilt or ls.recursive) else ls.params
+        if ls.unbuilt:
+            self.findings.append(Finding(Severity.INFO, "derive.unbuilt", Message("derive.unbuilt", {"name": label}),
+                                         label))
+        if ls.recursive:
+            self.findings.append(Finding(Severity.INFO, "derive.recursive",
+                                         Message("derive.recursive", {"name": label}), label))
+        if inputs is not None and len(inputs) > entry.max_inputs:
+            inputs = inputs[: max(entry.max_inputs, 1)]  # a shared layer lists every call's input: one is enough
+        out = ls.output_shape
+        solve_key = (self.fw, entry.name, inputs, out if isinstance(out, tuple) else repr(out), reported,
+               repr(config) if config else "", self.stated, hinted, ls.kernel_size)
+        outcome = _SOLVED.get(solve_key)
+        if outcome is None:
+            ev = Evidence(self.fw, entry.name, inputs, out, reported, config, stated=self.stated, hinted=hinted,
+                          kernel_size=ls.kernel_size)
+            outcome = self._solve(entry, ev)
+            if len(_SOLVED) >= _CACHE_LIMIT:
+                _SOLVED.clear()
+            _SOLVED[solve_key] = outcome
+        return self._leaf_report(ls, label, entry, outcome, reported, symbolic, inputs)
 
-def derive_model(
-    spec: ModelSpec,
-    *,
-    framework: Framework | None = None,
-    input_shapes: Sequence[Shape] | None = None,
-) -> Report:
-    fw = framework or spec.framework
-    findings: list[Finding] = list(spec.findings)
-    rows: list[LayerReport] = []
-    outputs: dict[str, ShapeTree | None] = {}
-    model_inputs = tuple(input_shapes) if input_shapes else (spec.input_shapes or None)
-    scopes = [_Scope(None, -1, model_inputs)]
-    # Torch reprs list modules, not the forward pass: siblings do not feed each other.
-    chain = spec.format.value not in ("torch_repr",)
-
-    for i, ls in enumerate(spec.layers):
-        while len(scopes) > 1 and ls.depth <= scopes[-1].depth:
-            _close(scopes.pop(), rows, spec, findings)
-        scope = scopes[-1]
-        scope.children.append(i)
-        if ls.inbound:
-            ins_list = [_pick(outputs.get(src.layer), src.tensor) for src in ls.inbound]
-            inputs: tuple[Shape, ...] | None = (
-                None if any(s is None for s in ins_list) else tuple(s for s in ins_list if s is not None)
-            )
-        else:
-            inputs = scope.prev if chain else None
-
-        if ls.is_container or ls.type.lower() in _CONTAINER_KINDS:
-            rows.append(_container_row(ls))
-            scopes.append(_Scope(i, ls.depth, inputs))
-            out = ls.output_shape
-        else:
-            row, out = _leaf(ls, fw, inputs, findings)
-            rows.append(row)
-        if ls.name:
-            outputs[ls.name] = out
-        first = _first_shape(out)
-        scope.prev = (first,) if first is not None else None
-    while len(scopes) > 1:
-        _close(scopes.pop(), rows, spec, findings)
-    return _totals(spec, fw, rows, findings)
-
-
-def _container_row(ls: LayerSpec) -> LayerReport:
-    return LayerReport(
-        name=ls.name,
-        type=ls.type,
-        depth=ls.depth,
-        status=Status.UNKNOWN,
-        explanation=Message("derive.container", {"type": ls.type, "count": 0}),
-        output_shape=ls.output_shape,
-        reported_params=ls.params,
-        is_container=True,
-        line=ls.line,
-    )
-
-
-def _close(scope: _Scope, rows: list[LayerReport], spec: ModelSpec, findings: list[Finding]) -> None:
-    """A container's count is the sum of its direct children's."""
-    if scope.index is None:  # the model itself is never closed as a container
-        return
-    row = rows[scope.index]
-    kids = [rows[j] for j in scope.children]
-    if not kids:
-        findings.append(
-            Finding(
-                Severity.INFO,
-                "derive.collapsed_container",
-                Message(
-                    "derive.collapsed_container", {"name": row.name or row.type, "reported": row.reported_params or 0}
-                ),
-                row.name,
-            )
-        )
-        return
-    total = _sum([k.params for k in kids])
-    trainable = _sum([k.trainable_params for k in kids])
-    non_trainable = _sum([k.non_trainable_params for k in kids])
-    status = (
-        Status.UNKNOWN
-        if total is None
-        else (Status.MISMATCH if row.reported_params is not None and row.reported_params != total else Status.OK)
-    )
-    rows[scope.index] = LayerReport(
-        name=row.name,
-        type=row.type,
-        depth=row.depth,
-        status=status,
-        explanation=Message("derive.container", {"type": row.type, "count": len(kids)}),
-        output_shape=row.output_shape,
-        params=total,
-        trainable_params=trainable,
-        non_trainable_params=non_trainable,
-        reported_params=row.reported_params,
-        is_container=True,
-        line=row.line,
-    )
-    if status is Status.MISMATCH:
-        findings.append(
-            Finding(
-                Severity.ERROR,
-                "derive.mismatch",
-                Message(
-                    "derive.split_mismatch",
-                    {"which": row.name or row.type, "derived": total, "reported": row.reported_params},
-                ),
-                row.name,
-            )
-        )
-
-
-def _sum(values: Sequence[int | None]) -> int | None:
-    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-
-def _leaf(
-    ls: LayerSpec, fw: Framework, inputs: tuple[Shape, ...] | None, findings: list[Finding]
-) -> tuple[LayerReport, ShapeTree | None]:
-    label = ls.name or ls.type
-    try:
-        entry = lookup(ls.resolved_type or ls.type, fw)
-    except UnknownLayerKind:
-        key = "derive.unknown_kind" if ls.params is not None else "derive.unknown_kind_no_count"
-        msg = Message(key, {"type": ls.type, "reported": ls.params or 0})
-        findings.append(Finding(Severity.WARNING, "derive.unknown_kind", msg, label))
-        return LayerReport(
-            name=ls.name,
-            type=ls.type,
-            depth=ls.depth,
-            status=Status.UNKNOWN,
-            explanation=msg,
-            output_shape=ls.output_shape,
-            reported_params=ls.params,
-            config=dict(ls.config),
-            line=ls.line,
-        ), ls.output_shape
-
-    exact, best, error = _solve(entry, fw, ls, inputs)
-    solved = exact or best
-    if solved is None:
-        if error is not None:
-            msg = error.message
-        else:
-            msg = Message(
+    def _leaf_report(self, ls: LayerSpec, label: str, entry: LayerKind, outcome: _Outcome, reported: int | None,
+                     symbolic: bool, inputs: tuple[Shape, ...] | None) -> tuple[LayerReport, ShapeTree | None]:
+        solved = outcome.exact or outcome.shape_only or outcome.count_only or outcome.first
+        if solved is None:
+            msg = outcome.error.message if outcome.error is not None else Message(
                 "derive.underdetermined",
-                {
-                    "type": ls.type,
-                    "reported": ls.params if ls.params is not None else "?",
-                    "shape": str(ls.output_shape),
-                    "inputs": str(inputs),
-                },
+                {"type": ls.type, "reported": reported if reported is not None else "?",
+                 "shape": format_shape(ls.output_shape), "inputs": format_shape(list(inputs)) if inputs else "?"},
             )
-        findings.append(Finding(Severity.WARNING, "derive.underdetermined", msg, label))
+            self.findings.append(Finding(Severity.WARNING, "derive.underdetermined", msg, label))
+            return self._unknown_row(ls, msg), ls.output_shape
+        calc, cand = solved.calc, solved.cand
+        if cand.note is not None:
+            self.findings.append(Finding(Severity.INFO, "derive.undetermined", cand.note, label))
+        if symbolic or self._has_sentinel(calc):
+            return self._symbolic_row(ls, label, solved), ls.output_shape or calc.output
+        values = outcome.values
+        if values is None:
+            status = Status.MISMATCH
+            if outcome.exact is not None:
+                status = Status.UNKNOWN if outcome.alternatives else (
+                    Status.INFERRED if cand.inferred else Status.OK)
+            values = outcome.values = _Values(
+                status, calc.params, calc.trainable_params, calc.non_trainable_params, calc.formula,
+                MappingProxyType(calc.config), (*cand.inferred, *cand.shaped))
+        status = values.status
+        if status is Status.MISMATCH or outcome.alternatives or (reported is not None and reported < 0):
+            self._row_findings(ls, label, outcome, values, reported)
+        trainable, non_trainable = values.trainable, values.non_trainable
+        if ls.trainable is False and self.fw is Framework.TORCH:
+            trainable, non_trainable = 0, values.params
+        return LayerReport(
+            name=ls.name,
+            type=ls.type,
+            depth=ls.depth,
+            status=status,
+            explanation=calc.explanation,
+            output_shape=calc.output,
+            params=values.params,
+            trainable_params=trainable,
+            non_trainable_params=non_trainable,
+            reported_params=ls.params,
+            formula=values.formula,
+            config=values.config,
+            inferred=values.inferred,
+            undetermined=cand.undetermined,
+            calc=calc,
+            line=ls.line,
+        ), ls.output_shape if ls.output_shape is not None else calc.output
+
+    def _row_findings(self, ls: LayerSpec, label: str, outcome: _Outcome, values: _Values,
+                      reported: int | None) -> None:
+        solved = outcome.exact or outcome.shape_only or outcome.count_only or outcome.first
+        if solved is None:
+            return
+        calc = solved.calc
+        if outcome.exact is not None:
+            if reported is not None and reported < 0:
+                self.findings.append(Finding(Severity.ERROR, "derive.negative_count", Message(
+                    "derive.negative_count", {"name": label, "reported": reported, "derived": values.params}), label))
+            if outcome.alternatives:
+                options = "; ".join(
+                    f"{group_digits(s.calc.params)} ({self._describe(s)})"
+                    for s in (outcome.exact, *outcome.alternatives))
+                self.findings.append(Finding(Severity.WARNING, "derive.ambiguous", Message(
+                    "derive.ambiguous", {"name": label, "type": ls.type, "options": options}), label))
+            return
+        formula = values.formula
+        if reported is not None and not _counts_match(reported, values.params):
+            self.findings.append(Finding(Severity.ERROR, "derive.mismatch", Message("derive.mismatch", {
+                "name": label, "reported": reported, "type": ls.type, "derived": values.params,
+                "formula": formula.unicode if formula is not None else "0"}), label))
+        if not _same_shape(ls.output_shape, calc.output):
+            self.findings.append(Finding(Severity.ERROR, "derive.shape_mismatch", Message(
+                "derive.shape_mismatch", {"name": label, "reported": format_shape(ls.output_shape),
+                                          "type": ls.type, "derived": format_shape(calc.output)}), label))
+
+    @staticmethod
+    def _describe(solved: _Solved) -> str:
+        cfg = solved.calc.config
+        keys = [k for k in (*solved.cand.inferred, *solved.cand.shaped) if k in cfg] or [
+            k for k in solved.cand.config if k in cfg][:3]
+        return ", ".join(f"{k}={cfg[k]}" for k in keys[:4])
+
+    def _unknown_row(self, ls: LayerSpec, msg: Message) -> LayerReport:
         return LayerReport(
             name=ls.name,
             type=ls.type,
@@ -321,148 +648,316 @@ def _leaf(
             reported_params=ls.params,
             config=dict(ls.config),
             line=ls.line,
-        ), ls.output_shape
+        )
 
-    calc, cand = solved.calc, solved.cand
-    if exact is not None:
-        status = Status.INFERRED if cand.inferred else Status.OK
-        if ls.params is not None and ls.params < 0 and _wrapped(ls.params, calc.params):
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "derive.negative_count",
-                    Message("derive.negative_count", {"name": label, "reported": ls.params, "derived": calc.params}),
-                    label,
-                )
-            )
-    else:
-        status = Status.MISMATCH
+    # --- symbols -------------------------------------------------------------------------------
+
+    def _symbolize(self, config: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+        found = False
+
+        def sub(value: Any) -> Any:
+            nonlocal found
+            if isinstance(value, SymbolRef):
+                found = True
+                if value.name not in self.symbols:
+                    s = next(self._sentinel_iter)
+                    self.symbols[value.name] = s
+                    self.names_of[s] = value.name
+                return self.symbols[value.name]
+            if isinstance(value, tuple):
+                return tuple(sub(v) for v in value)
+            if isinstance(value, list):
+                return [sub(v) for v in value]
+            if isinstance(value, Mapping):
+                return {k: sub(v) for k, v in value.items()}
+            return value
+
+        if not config or not any(isinstance(v, (SymbolRef, tuple, list, Mapping)) for v in config.values()):
+            return config, False
+        out = {k: sub(v) for k, v in config.items()}
+        return out, found
+
+    def _has_sentinel(self, calc: LayerCalc) -> bool:
+        if not self.names_of:
+            return False
+        values = [v for part in (calc.trainable, calc.non_trainable) if part is not None
+                  for t in (part.terms if isinstance(part, TermSum) else (part,)) for v in t.values]
+        return any(v in self.names_of for v in values) or any(
+            d in self.names_of for s in calc.inputs for d in s if d is not None)
+
+    def _named(self, text: str) -> str:
+        for s, name in self.names_of.items():
+            text = text.replace(group_digits(s), name).replace(str(s), name)
+        return text
+
+    def _clean_shape(self, tree: ShapeTree | None) -> ShapeTree | None:
+        if tree is None:
+            return None
+        if isinstance(tree, list):
+            return [t for t in (self._clean_shape(x) for x in tree) if t is not None]
+        return tuple(None if d in self.names_of else d for d in tree)
+
+    def _clean_message(self, msg: Message) -> Message:
+        args = {k: (self.names_of[v] if isinstance(v, int) and not isinstance(v, bool) and v in self.names_of
+                    else self._clean_message(v) if isinstance(v, Message) else v) for k, v in msg.args.items()}
+        return Message(msg.key, args)
+
+    def _symbolic_row(self, ls: LayerSpec, label: str, solved: _Solved) -> LayerReport:
+        calc = solved.calc
         formula = calc.formula
-        if ls.params is not None and ls.params != calc.params:
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "derive.mismatch",
-                    Message(
-                        "derive.mismatch",
-                        {
-                            "name": label,
-                            "reported": ls.params,
-                            "type": ls.type,
-                            "derived": calc.params,
-                            "formula": formula.unicode if formula else "0",
-                        },
-                    ),
-                    label,
-                )
-            )
-        if not _same_shape(ls.output_shape, calc.output):
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "derive.shape_mismatch",
-                    Message(
-                        "derive.shape_mismatch",
-                        {"name": label, "reported": str(ls.output_shape), "type": ls.type, "derived": str(calc.output)},
-                    ),
-                    label,
-                )
-            )
-    # The next layer reads the reported output when there is one, so one bad row stays one bad row.
-    out: ShapeTree | None = ls.output_shape if ls.output_shape is not None else calc.output
-    config: Mapping[str, Any] = dict(calc.config)
-    return LayerReport(
-        name=ls.name,
-        type=ls.type,
-        depth=ls.depth,
-        status=status,
-        explanation=calc.explanation,
-        output_shape=calc.output,
-        params=calc.params,
-        trainable_params=calc.trainable_params,
-        non_trainable_params=calc.non_trainable_params,
-        reported_params=ls.params,
-        formula=calc.formula,
-        config=config,
-        inferred=cand.inferred,
-        calc=calc,
-        line=ls.line,
-    ), out
+        text = self._named(formula.unicode) if formula is not None else None
+        names = sorted({n for s, n in self.names_of.items() if text is not None and n in text})
+        if text is not None and names:
+            self.findings.append(Finding(Severity.INFO, "derive.symbolic", Message(
+                "derive.symbolic", {"name": label, "names": ", ".join(names), "formula": text}), label))
+            self.symbolic_rows.append(len(self.rows))
+        params = None if names else calc.params
+        config = {k: (self.names_of[v] if isinstance(v, int) and v in self.names_of else v)
+                  for k, v in calc.config.items()}
+        return LayerReport(
+            name=ls.name,
+            type=ls.type,
+            depth=ls.depth,
+            status=Status.OK,
+            explanation=self._clean_message(calc.explanation),
+            output_shape=self._clean_shape(calc.output),
+            params=params,
+            trainable_params=None if names else calc.trainable_params,
+            non_trainable_params=None if names else calc.non_trainable_params,
+            reported_params=ls.params,
+            formula=None if names else formula,
+            config=config,
+            inferred=(*solved.cand.inferred, *solved.cand.shaped),
+            undetermined=solved.cand.undetermined,
+            symbolic_formula=text if names else None,
+            calc=calc,
+            line=ls.line,
+        )
 
+    # --- containers ----------------------------------------------------------------------------
 
-def _totals(spec: ModelSpec, fw: Framework, rows: list[LayerReport], findings: list[Finding]) -> Report:
-    top = [r for r in rows if r.depth == min((x.depth for x in rows), default=0)]
-    total = _sum([r.params for r in top])
-    trainable = _sum([r.trainable_params for r in top])
-    non_trainable = _sum([r.non_trainable_params for r in top])
-    if total is not None and spec.total_params is not None and total != spec.total_params:
+    def _container_row(self, ls: LayerSpec) -> LayerReport:
+        return LayerReport(
+            name=ls.name,
+            type=ls.type,
+            depth=ls.depth,
+            status=Status.UNKNOWN,
+            explanation=Message("derive.container", {"type": ls.type, "count": 0}),
+            output_shape=ls.output_shape,
+            reported_params=ls.params,
+            is_container=True,
+            line=ls.line,
+        )
+
+    def _collapsed_row(self, ls: LayerSpec) -> LayerReport:
+        label = ls.name or ls.type
+        msg = Message("derive.collapsed_container", {"name": label, "reported": ls.params or 0})
+        self.findings.append(Finding(Severity.INFO, "derive.collapsed_container", msg, label))
+        return LayerReport(
+            name=ls.name,
+            type=ls.type,
+            depth=ls.depth,
+            status=Status.UNKNOWN,
+            explanation=msg,
+            output_shape=ls.output_shape,
+            reported_params=ls.params,
+            is_container=True,
+            line=ls.line,
+        )
+
+    def _close(self, scope: _Scope) -> None:
+        """A container's count: its children's, plus what it holds itself (see the module docs)."""
+        if scope.index is None:
+            return
+        idx = scope.index
+        row = self.rows[idx]
+        ls = self.spec.layers[idx]
+        label = row.name or row.type
+        kids = [j for j in scope.children if not self.repeat[j]]
+        children = _sum([self._count(j) for j in kids])
+        unverified = _sum([self.unverified[j] for j in kids])
+        splits = [self.split[j] for j in kids]
+        known = None if any(sp is None for sp in splits) else (
+            sum(sp[0] for sp in splits if sp is not None), sum(sp[1] for sp in splits if sp is not None))
+        own = 0
+        formula = None
+        calc = None
+        config: Mapping[str, Any] = {}
+        undetermined: tuple[str, ...] = ()
+        composite = self._composite(ls, scope, children)
+        if self.leftover and row.reported_params:
+            own = row.reported_params
+            self.findings.append(Finding(Severity.INFO, "derive.own_params", Message("derive.own_params", {
+                "name": label, "own": own, "children": children if children is not None else "?",
+                "total": children + own if children is not None else "?"}), label))
+        elif composite is not None and children is not None and composite.calc.params > children:
+            calc = composite.calc
+            own = calc.params - children
+            formula = calc.formula
+            config = dict(calc.config)
+            undetermined = composite.cand.undetermined
+            self.findings.append(Finding(Severity.INFO, "derive.composite", Message("derive.composite", {
+                "name": label, "type": row.type, "own": own, "children": children,
+                "formula": formula.unicode if formula is not None else calc.params}), label))
+        total = children + own if children is not None else None
+        if known is not None:
+            known = (known[0] + own, known[1])
+        shown = known if known is not None and unverified == 0 else (None, None)
+        status = Status.OK
+        reported_total = None if self.leftover else row.reported_params
+        if total is None:
+            status = Status.UNKNOWN
+        elif reported_total is not None and not _counts_match(reported_total, total):
+            status = Status.MISMATCH
+            self.findings.append(Finding(Severity.ERROR, "derive.mismatch", Message("derive.container_mismatch", {
+                "name": label, "reported": reported_total, "count": len(kids), "derived": total}), label))
+        self.rows[idx] = replace(
+            row,
+            status=status,
+            explanation=Message("derive.container", {"type": row.type, "count": len(kids)}),
+            params=total,
+            trainable_params=shown[0],
+            non_trainable_params=shown[1],
+            formula=formula,
+            config=config,
+            undetermined=undetermined,
+            calc=calc,
+        )
+        self.unverified[idx] = unverified
+        self.split[idx] = known
+
+    def _composite(self, ls: LayerSpec, scope: _Scope, children: int | None) -> _Solved | None:
+        """A container whose kind the catalog knows, derived from its children's configuration."""
+        if not self._known_kind(ls):
+            return None
+        entry = self._entry(ls)
+        if entry is None:
+            return None
+        kids = tuple(Child(r.name, r.calc.kind if r.calc is not None else r.type, r.config, r.params)
+                     for r in (self.rows[j] for j in scope.children))
+        config, _ = self._symbolize(ls.config)
+        ev = Evidence(self.fw, entry.name, None, ls.output_shape, None, config, stated=self.stated, children=kids)
+        for cand in candidates(ev):
+            got = self._derive(entry, cand.config, cand.inputs or ((None, None),))
+            if isinstance(got, LayerCalc):
+                return _Solved(got, cand)
+        return None
+
+    # --- totals --------------------------------------------------------------------------------
+
+    def _totals(self) -> Report:
+        spec = self.spec
+        rows = self.rows
+        top_depth = min((r.depth for r in rows), default=0)
+        counted = [i for i, r in enumerate(rows) if r.depth == top_depth and not self.repeat[i]]
+        symbolic = [i for i in counted if rows[i].symbolic_formula is not None]
+        numeric = [i for i in counted if i not in symbolic]
+        total = _sum([self._count(i) for i in numeric])
+        unverified = _sum([self.unverified[i] for i in numeric])
+        splits = [self.split[i] for i in numeric]
+        trainable: int | None = None
+        non_trainable: int | None = None
+        if all(sp is not None for sp in splits):
+            trainable = sum(sp[0] for sp in splits if sp is not None)
+            non_trainable = sum(sp[1] for sp in splits if sp is not None)
+        if unverified:
+            names = [r.name or r.type for j, r in enumerate(rows)
+                     if r.params is None and not r.is_container and self.unverified[j]]
+            names += [r.name or r.type for r in rows if r.is_container and r.status is Status.UNKNOWN
+                      and r.params is None]
+            self.findings.append(Finding(Severity.INFO, "derive.unchecked_rows", Message(
+                "derive.unchecked_rows", {"count": len(names), "names": ", ".join(names[:5])})))
+            trainable, non_trainable = self._fill_split(unverified, trainable, non_trainable)
+        elif unverified is None:
+            trainable = non_trainable = None
+        if symbolic:
+            names = sorted({n for i in symbolic for n in self.names_of.values()
+                            if n in (rows[i].symbolic_formula or "")})
+            parts = [group_digits(total)] if total else []
+            parts += [f"({rows[i].symbolic_formula})" for i in symbolic]
+            self.findings.append(Finding(Severity.INFO, "derive.total_symbolic", Message(
+                "derive.total_symbolic", {"names": ", ".join(names), "formula": " + ".join(parts)})))
+            total = trainable = non_trainable = None
+        if total is not None and spec.total_params is not None and total != spec.total_params:
+            self._total_difference(total, spec.total_params)
+        trainable, non_trainable = self._check_split(total, trainable, non_trainable)
+        return Report(
+            format=spec.format,
+            framework=self.fw,
+            layers=tuple(rows),
+            total_params=total,
+            trainable_params=trainable,
+            non_trainable_params=non_trainable,
+            reported_total=spec.total_params,
+            reported_trainable=spec.trainable_params,
+            reported_non_trainable=spec.non_trainable_params,
+            findings=tuple(self.findings),
+            name=spec.name,
+        )
+
+    def _fill_split(self, unknown: int, trainable: int | None,
+                    non_trainable: int | None) -> tuple[int | None, int | None]:
+        """Parameters counted by their reported number have no split of their own: the reported split fills
+        the gap when it is consistent with them."""
+        spec = self.spec
+        if trainable is None or non_trainable is None or spec.trainable_params is None:
+            return None, None
+        gap_t = spec.trainable_params - trainable
+        gap_n = unknown - gap_t if spec.non_trainable_params is None else spec.non_trainable_params - non_trainable
+        if gap_t >= 0 and gap_n >= 0 and gap_t + gap_n == unknown:
+            return trainable + gap_t, non_trainable + gap_n
+        return None, None
+
+    def _total_difference(self, total: int, reported: int) -> None:
+        spec = self.spec
         optimizer = spec.optimizer_params
-        if optimizer is not None and total + optimizer == spec.total_params:
-            findings.append(
-                Finding(
-                    Severity.INFO,
-                    "derive.total_with_optimizer",
-                    Message(
-                        "derive.total_with_optimizer",
-                        {"reported": spec.total_params, "derived": total, "optimizer": optimizer},
-                    ),
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "derive.total_mismatch",
-                    Message("derive.total_mismatch", {"derived": total, "reported": spec.total_params}),
-                )
-            )
-    split_known = trainable is not None and non_trainable is not None and spec.trainable_params is not None
-    if split_known and (
-        trainable != spec.trainable_params
-        or (spec.non_trainable_params is not None and non_trainable != spec.non_trainable_params)
-    ):
-        reported_nt = spec.non_trainable_params
-        if (
-            reported_nt is not None
-            and total is not None
-            and spec.trainable_params is not None
-            and non_trainable is not None
-            and spec.trainable_params + reported_nt == total
-            and reported_nt > non_trainable
-        ):
-            findings.append(
-                Finding(
-                    Severity.INFO,
-                    "derive.split_frozen",
-                    Message("derive.split_frozen", {"reported_nt": reported_nt, "derived_nt": non_trainable}),
-                )
-            )
-            trainable, non_trainable = spec.trainable_params, reported_nt
-        else:
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "derive.split_mismatch",
-                    Message(
-                        "derive.split_mismatch",
-                        {
-                            "which": Message("which.trainable"),
-                            "derived": trainable,
-                            "reported": spec.trainable_params,
-                        },
-                    ),
-                )
-            )
-    return Report(
-        format=spec.format,
-        framework=fw,
-        layers=tuple(rows),
-        total_params=total,
-        trainable_params=trainable,
-        non_trainable_params=non_trainable,
-        reported_total=spec.total_params,
-        reported_trainable=spec.trainable_params,
-        reported_non_trainable=spec.non_trainable_params,
-        findings=tuple(findings),
-        name=spec.name,
-    )
+        if optimizer is not None and total + optimizer == reported:
+            self.findings.append(Finding(Severity.INFO, "derive.total_with_optimizer", Message(
+                "derive.total_with_optimizer", {"reported": reported, "derived": total, "optimizer": optimizer})))
+            return
+        if _wrapped(reported, total):
+            self.findings.append(Finding(Severity.ERROR, "derive.total_wrapped", Message(
+                "derive.total_wrapped", {"reported": reported, "derived": total})))
+            return
+        shared = self._shared_surplus()
+        if shared and total - shared == reported:
+            self.findings.append(Finding(Severity.INFO, "derive.total_shared", Message(
+                "derive.total_shared", {"rows": total, "shared": shared, "derived": reported})))
+            return
+        if self.fw is Framework.TORCH and reported > total:
+            self.findings.append(Finding(Severity.ERROR, "derive.total_mismatch", Message(
+                "derive.total_outside_rows", {"derived": total, "reported": reported, "diff": reported - total})))
+            return
+        self.findings.append(Finding(Severity.ERROR, "derive.total_mismatch", Message(
+            "derive.total_mismatch", {"derived": total, "reported": reported})))
+
+    def _shared_surplus(self) -> int:
+        """Parameters of rows that repeat an earlier row's module (same name, or a torchsummary row of the same
+        module called again) — counted twice if the table lists them twice."""
+        seen: set[str] = set()
+        surplus = 0
+        for row, repeat in zip(self.rows, self.repeat, strict=True):
+            if repeat or row.is_container or row.name is None:
+                continue
+            if row.name in seen and row.params:
+                surplus += row.params
+            seen.add(row.name)
+        return surplus
+
+    def _check_split(self, total: int | None, trainable: int | None,
+                     non_trainable: int | None) -> tuple[int | None, int | None]:
+        spec = self.spec
+        if trainable is None or non_trainable is None or spec.trainable_params is None:
+            return trainable, non_trainable
+        nt_reported = spec.non_trainable_params
+        if trainable == spec.trainable_params and (nt_reported is None or non_trainable == nt_reported):
+            return trainable, non_trainable
+        if (nt_reported is not None and total is not None and spec.trainable_params + nt_reported == total
+                and nt_reported > non_trainable):
+            self.findings.append(Finding(Severity.INFO, "derive.split_frozen", Message(
+                "derive.split_frozen", {"reported_nt": nt_reported, "derived_nt": non_trainable})))
+            return spec.trainable_params, nt_reported
+        self.findings.append(Finding(Severity.ERROR, "derive.split_mismatch", Message("derive.split_mismatch", {
+            "which": Message("which.trainable"), "derived": trainable, "reported": spec.trainable_params})))
+        return trainable, non_trainable
+

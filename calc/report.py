@@ -39,6 +39,8 @@ class LayerReport:
     formula: TermSum | None = None
     config: Mapping[str, Any] = field(default_factory=dict)
     inferred: tuple[str, ...] = ()  # hyperparameters solved from counts or shapes
+    undetermined: tuple[str, ...] = ()  # picked although the summary cannot tell them apart (the count does not depend on them)
+    symbolic_formula: str | None = None  # the formula with a name standing for a value the text left symbolic (params is None)
     calc: LayerCalc | None = None
     is_container: bool = False
     line: int | None = None
