@@ -305,6 +305,13 @@ register(
             "widest within budget is {max}.",
             "zh": "从 {width} 个单元起，分类头有 {params} 个参数，超出 {budget} 的预算。预算以内最宽为 {max}。",
         },
+        "advice.warn.samples_none": {
+            "en": "The head has {params} parameters or more for {samples} training examples: the training-data "
+            "rule allows not even one unit on {n} inputs. Shrink the input (GlobalAveragePooling, more pooling) or "
+            "gather more data; regularize strongly either way.",
+            "zh": "分类头至少有 {params} 个参数，而训练样本只有 {samples} 个：按训练数据规则，在 {n} 个输入上"
+            "连一个单元都不够。请缩小输入（GlobalAveragePooling、更多池化）或收集更多数据；无论如何都要加强正则化。",
+        },
         "advice.warn.samples": {
             "en": "From {width} units up, the head has {params} parameters for {samples} training examples, "
             "{ratio} per example: expect overfitting without strong regularization (dropout, weight decay, "
@@ -995,7 +1002,10 @@ def _suggest_findings(
                                              "max": max_budget})
         out.append(Finding(Severity.WARNING, "advice.budget", msg))
     o = first("samples")
-    if o is not None and samples is not None and data is not None:
+    if o is not None and samples is not None and data is not None and data[1] < 1:
+        msg = Message("advice.warn.samples_none", {"params": o.params, "samples": samples, "n": n})
+        out.append(Finding(Severity.WARNING, "advice.samples", msg))
+    elif o is not None and samples is not None and data is not None:
         ratio = f"{o.params / samples:,.0f}"
         msg = Message("advice.warn.samples", {"width": o.units, "params": o.params, "samples": samples,
                                               "ratio": ratio, "lo": data[0], "hi": data[1]})
