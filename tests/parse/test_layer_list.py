@@ -1,0 +1,441 @@
+"""calc.parse.layer_list: the grammar, every random corpus model written as a list (Keras and PyTorch) and
+derived back to the framework's true totals, errors that name the token, and detection."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calc.catalog import MAX_SIZE
+from calc.derive import derive_model
+from calc.errors import InputError, LayerbotError
+from calc.model import Format, ModelSpec
+from calc.parse import layer_list
+from calc.parse.text import clean
+from calc.types import Framework
+from tests.corpus import CORPUS, load, model_ids
+
+
+def _parse(text: str) -> ModelSpec:
+    return layer_list.parse(clean(text))
+
+
+def _rows(spec: ModelSpec) -> list[tuple[str | None, str, dict[str, Any]]]:
+    return [(ls.name, ls.type, dict(ls.config)) for ls in spec.layers]
+
+
+# --- the grammar --------------------------------------------------------------------------------
+
+
+def test_grammar_help_in_both_languages() -> None:
+    msg = layer_list.grammar_help()
+    en, zh = msg.render("en"), msg.render("zh")
+    for text in (en, zh):
+        assert "256x256x3 conv32k3 conv32k3 pool2 flatten dense512 dense4" in text
+        assert "conv<f>k<k>" in text and "torch" in text
+    assert "卷积" in zh
+    assert "conv<f>k<k>" in (layer_list.__doc__ or "")
+
+
+def test_the_readme_example() -> None:
+    spec = _parse("256x256x3 conv32k3 conv32k3 pool2 flatten dense512 dense4")
+    assert spec.format is Format.LAYER_LIST
+    assert spec.framework is Framework.KERAS
+    assert spec.input_shapes == ((None, 256, 256, 3),)
+    conv = {
+        "filters": 32,
+        "kernel_size": (3, 3),
+        "strides": (1, 1),
+        "padding": "valid",
+        "dilation_rate": (1, 1),
+        "groups": 1,
+        "use_bias": True,
+    }
+    assert _rows(spec) == [
+        ("conv2d", "Conv2D", conv),
+        ("conv2d_1", "Conv2D", conv),
+        ("max_pooling2d", "MaxPooling2D", {"pool_size": (2, 2), "strides": (2, 2), "padding": "valid"}),
+        ("flatten", "Flatten", {}),
+        ("dense", "Dense", {"units": 512, "use_bias": True}),
+        ("dense_1", "Dense", {"units": 4, "use_bias": True}),
+    ]
+    assert spec.findings == ()
+    assert [ls.line for ls in spec.layers] == [1] * 6
+
+
+def test_the_classic_question_as_a_list_derives_to_keras_totals() -> None:
+    a = _parse(
+        "256x256x3 conv32k3same conv32k3 pool2 dropout.25 conv64k3same conv64k3 pool2 dropout.25 "
+        "conv64k3same conv64k3 pool2 dropout.25 flatten dense512 relu dropout.5 dense4 softmax"
+    )
+    assert derive_model(a).total_params == load("k3_classic_a")["total_params"]
+    b = _parse(
+        "(256, 256, 3) conv32k3 relu pool2 dropout0.25 conv64k3 relu pool2 dropout25\n"
+        "conv96k3 relu pool2 dropout25 flatten relu dropout dense4 softmax"
+    )
+    assert derive_model(b).total_params == load("k3_classic_b")["total_params"] == 420_388
+
+
+def test_options_shapes_and_layer_kinds() -> None:
+    spec = _parse("(28, 28, 1) conv32k3x5s2samed1 bn relu dropout25 gap dense10nobias softmax\ntrailing words are fine")
+    (_, conv_type, conv), *_ = _rows(spec)
+    assert conv_type == "Conv2D" and conv["kernel_size"] == (3, 5) and conv["strides"] == (2, 2)
+    assert conv["padding"] == "same"
+    assert [r[1] for r in _rows(spec)] == [
+        "Conv2D", "BatchNormalization", "Activation", "Dropout", "GlobalAveragePooling2D", "Dense", "Activation",
+    ]  # fmt: skip
+    assert spec.layers[3].config == {"rate": 0.25}
+    assert spec.layers[5].config == {"units": 10, "use_bias": False}
+    spec = _parse("100 embed10000x64 bilstm32seq lstm16seq gru8seq rnn4 dense1 sigmoid")
+    assert [r[1] for r in _rows(spec)] == [
+        "Embedding", "Bidirectional", "LSTM", "GRU", "SimpleRNN", "Dense", "Activation",
+    ]  # fmt: skip
+    assert spec.layers[1].config == {
+        "layer": {"type": "LSTM", "units": 32, "return_sequences": True},
+        "merge_mode": "concat",
+    }
+    assert spec.input_shapes == ((None, 100),)
+    spec = _parse("50x8 conv16k3 pool2 avgpool2s1 gmp fc3")
+    assert [r[1] for r in _rows(spec)] == [
+        "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "Dense",
+    ]  # fmt: skip
+    spec = _parse("16x16x16x1 conv8k3 pool2 conv2d8k3")
+    assert [r[1] for r in _rows(spec)] == ["Conv3D", "MaxPooling3D", "Conv2D"]
+    spec = _parse("224x224x3 sepconv32k3m2 dwconv3s2m2 deconv8k3s2same upsample2 zeropad1 ln leakyrelu prelu")
+    assert [r[1] for r in _rows(spec)] == [
+        "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "UpSampling2D", "ZeroPadding2D",
+        "LayerNormalization", "LeakyReLU", "PReLU",
+    ]  # fmt: skip
+    assert spec.layers[1].config["depth_multiplier"] == 2
+    assert spec.layers[1].config["kernel_size"] == (3, 3)
+    report = derive_model(spec)
+    assert all(row.status.value == "ok" for row in report.layers)
+
+
+def test_repetition_and_separators() -> None:
+    spec = _parse("32x32x3 -> conv64k3same*2, pool2 → conv128k3same*3 | gap, dense10")
+    assert [r[1] for r in _rows(spec)] == ["Conv2D"] * 2 + ["MaxPooling2D"] + ["Conv2D"] * 3 + [
+        "GlobalAveragePooling2D",
+        "Dense",
+    ]
+    assert [ls.name for ls in spec.layers][:3] == ["conv2d", "conv2d_1", "max_pooling2d"]
+
+
+def test_a_list_over_several_lines_inside_a_question() -> None:
+    spec = _parse("How many parameters does this have?\n256x256x3 conv32k3 pool2\nflatten dense512 dense4\nThanks!")
+    assert len(spec.layers) == 5
+    assert [ls.line for ls in spec.layers] == [2, 2, 3, 3, 3]
+    assert spec.findings == ()
+    spec = _parse("请问 64x64x3 conv16k3 pool gmp dense2 有多少参数？")
+    assert [r[1] for r in _rows(spec)][-1] == "Dense"
+    spec = _parse("my net is 64x64x3 conv16k3 pool gmp dense2 how many params?")
+    (finding,) = spec.findings
+    assert finding.code == "parse.list.trailing"
+    assert "how" in finding.message.render("en") and "how" in finding.message.render("zh")
+
+
+def test_pytorch_lists_are_channels_first_with_channels_filled_in() -> None:
+    spec = _parse("torch 3x32x32 conv16k3p1 bn relu pool2 flatten fc10")
+    assert spec.framework is Framework.TORCH
+    assert spec.input_shapes == ((None, 3, 32, 32),)
+    assert _rows(spec) == [
+        ("0", "Conv2d", {
+            "in_channels": 3, "out_channels": 16, "kernel_size": (3, 3), "stride": (1, 1), "padding": (1, 1),
+            "dilation": (1, 1), "groups": 1, "bias": True,
+        }),
+        ("1", "BatchNorm2d", {"num_features": 16}),
+        ("2", "ReLU", {}),
+        ("3", "MaxPool2d", {"kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0)}),
+        ("4", "Flatten", {"start_dim": 1, "end_dim": -1}),
+        ("5", "Linear", {"in_features": 16 * 16 * 16, "out_features": 10, "bias": True}),
+    ]  # fmt: skip
+    assert derive_model(spec).total_params == (3 * 9 * 16 + 16) + 32 + (4096 * 10 + 10)
+    trailing = _parse("784 fc128 relu dropout fc10 torch")
+    assert trailing.framework is Framework.TORCH
+    assert trailing.layers[0].config == {"in_features": 784, "out_features": 128, "bias": True}
+    seq = _parse("pytorch 50x8 bilstm32 ln fc1")
+    assert seq.layers[0].config == {"input_size": 8, "hidden_size": 32, "batch_first": True, "bidirectional": True}
+    assert seq.layers[1].config == {"normalized_shape": (64,)}
+    gap = _parse("torch 3x64x64 conv8k3 gap fc2")
+    assert [r[1] for r in _rows(gap)] == ["Conv2d", "AdaptiveAvgPool2d", "Flatten", "Linear"]
+    assert gap.layers[-1].config["in_features"] == 8
+
+
+# --- the corpus: every random model written as a list ------------------------------------------
+
+
+def _axes(values: list[int]) -> str:
+    return "x".join(str(v) for v in values) if len(set(values)) > 1 else str(values[0])
+
+
+def _keras_token(layer: dict[str, Any]) -> str | None:
+    t, c = layer["type"], layer["config"]
+    if t in ("Conv1D", "Conv2D"):
+        return (
+            f"conv{c['filters']}k{_axes(c['kernel_size'])}s{_axes(c['strides'])}{c['padding']}"
+            f"d{_axes(c['dilation_rate'])}g{c['groups']}" + ("" if c["use_bias"] else "nobias")
+        )
+    if t in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"):
+        kind = "pool" if t.startswith("Max") else "avgpool"
+        return f"{kind}{_axes(c['pool_size'])}s{_axes(c['strides'])}{c['padding']}"
+    simple = {
+        "BatchNormalization": "bn",
+        "Flatten": "flatten",
+        "GlobalAveragePooling1D": "gap",
+        "GlobalAveragePooling2D": "gap",
+        "GlobalMaxPooling1D": "gmp",
+        "GlobalMaxPooling2D": "gmp",
+    }
+    if t in simple:
+        return simple[t]
+    if t == "Dropout":
+        return f"dropout{c['rate']}"
+    if t == "Activation":
+        return c["activation"]
+    if t == "Dense":
+        return f"dense{c['units']}" + ("" if c["use_bias"] else "nobias")
+    return None
+
+
+def _keras_list(model_id: str) -> str | None:
+    d = load(model_id)
+    tokens = []
+    for layer in d["layers"]:
+        token = _keras_token(layer)
+        if token is None:
+            return None
+        tokens.append(token)
+    return " ".join(["x".join(str(v) for v in d["input_shape"][1:]), *tokens])
+
+
+KERAS_LISTS = [m for m in [*model_ids("k3_rand"), "k3_classic_a", "k3_classic_b"] if _keras_list(m) is not None]
+
+
+def _same(mine: Any, truth: Any) -> bool:
+    if isinstance(mine, tuple):
+        return list(mine) == truth
+    return bool(mine == truth) if not isinstance(mine, bool) else mine is truth
+
+
+def test_most_random_models_can_be_written_as_lists() -> None:
+    assert len(KERAS_LISTS) >= 80
+
+
+@pytest.mark.parametrize("model_id", KERAS_LISTS)
+def test_keras_corpus_model_as_a_list(model_id: str) -> None:
+    text = _keras_list(model_id)
+    assert text is not None
+    assert layer_list.detect(text)
+    spec = _parse(text)
+    d = load(model_id)
+    assert [ls.type for ls in spec.layers] == [layer["type"] for layer in d["layers"]]
+    for ls, layer in zip(spec.layers, d["layers"], strict=True):
+        if layer["name"].startswith(("conv", "dense", "max_", "average_", "batch_", "flatten", "dropout", "global")):
+            assert ls.name == layer["name"]
+        for key, value in ls.config.items():
+            assert key in layer["config"] and _same(value, layer["config"][key]), (layer["name"], key, value)
+    assert spec.input_shapes == (tuple(d["input_shape"]),)
+    report = derive_model(spec)
+    assert report.total_params == d["total_params"]
+
+
+def _torch_token(module: dict[str, Any], following: dict[str, Any] | None) -> str | None:
+    cls, c = module["class"], module["config"]
+    if cls == "Conv2d":
+        return (
+            f"conv{c['out_channels']}k{_axes(c['kernel_size'])}s{_axes(c['stride'])}p{_axes(c['padding'])}"
+            f"d{_axes(c['dilation'])}g{c['groups']}" + ("" if c["bias"] else "nobias")
+        )
+    if cls in ("MaxPool2d", "AvgPool2d"):
+        if cls == "MaxPool2d" and c.get("dilation", 1) not in (1, [1, 1]):
+            return None
+        k, s, p = (v if isinstance(v, list) else [v] for v in (c["kernel_size"], c["stride"], c["padding"]))
+        return f"{'pool' if cls == 'MaxPool2d' else 'avgpool'}{_axes(k)}s{_axes(s)}p{_axes(p)}"
+    if cls in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d"):
+        if c["output_size"] not in (1, [1, 1]) or following is None or following["class"] != "Flatten":
+            return None
+        return "gap" if "Avg" in cls else "gmp"
+    if cls == "Linear":
+        return f"fc{c['out_features']}" + ("" if c["bias"] else "nobias")
+    simple = {"BatchNorm2d": "bn", "ReLU": "relu", "SiLU": "swish", "Tanh": "tanh", "GELU": "gelu",
+              "LeakyReLU": "leakyrelu", "Dropout": "dropout", "Dropout2d": "dropout", "Flatten": "flatten"}  # fmt: skip
+    return simple.get(cls)
+
+
+def _torch_list(model_id: str) -> str | None:
+    d = load(model_id)
+    modules = [m for m in d["modules"] if m["name"]]
+    tokens: list[str] = []
+    skip_flatten = False
+    for i, m in enumerate(modules):
+        if skip_flatten and m["class"] == "Flatten":
+            skip_flatten = False
+            continue
+        token = _torch_token(m, modules[i + 1] if i + 1 < len(modules) else None)
+        if token is None:
+            return None
+        skip_flatten = token in ("gap", "gmp")  # the list's gap/gmp is PyTorch's adaptive pool + Flatten
+        tokens.append(token)
+    return " ".join(["torch", "x".join(str(v) for v in d["input_size"][1:]), *tokens])
+
+
+TORCH_LISTS = [m for m in model_ids("pt_rand") if _torch_list(m) is not None]
+
+
+@pytest.mark.parametrize("model_id", TORCH_LISTS)
+def test_torch_corpus_model_as_a_list(model_id: str) -> None:
+    text = _torch_list(model_id)
+    assert text is not None
+    spec = _parse(text)
+    assert spec.framework is Framework.TORCH
+    d = load(model_id)
+    assert derive_model(spec).total_params == d["total_params"]
+    truth = [m for m in d["modules"] if m["name"] and m["class"] in ("Conv2d", "Linear", "BatchNorm2d")]
+    mine = [ls for ls in spec.layers if ls.type in ("Conv2d", "Linear", "BatchNorm2d")]
+    for ls, m in zip(mine, truth, strict=True):
+        for key, value in ls.config.items():
+            assert _same(value, m["config"][key]), (m["name"], key, value)
+
+
+def test_most_torch_random_models_can_be_written_as_lists() -> None:
+    assert len(TORCH_LISTS) >= 15
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "256x256x3 conv32k3 dens512",  # a typo
+        "256x256x3 conv32 pool2",  # no kernel
+        "256x256x3 conv32k3q pool2",  # an unknown option
+        "256x256x3 pool0",  # a zero window
+        "256x256x3 dense",  # no units
+        "256x256x3 gap5",  # gap takes no number
+        "256x256x3 dropout1.5",
+        "256x256x3 conv32k3x3x3",  # three kernel sizes for a 2D convolution
+        "256x256x3 dense4 relu*0",
+        "100 embed5000 lstm4",  # embed needs vocab x dim
+        "256x256x3 pool2nobias",
+    ],
+)
+def test_a_bad_token_is_named_with_the_grammar_summary(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        _parse(text)
+    assert info.value.message.key == "parse.list.bad_token"
+    bad = info.value.message.args["token"]
+    assert bad in text
+    en = info.value.message.render("en")
+    assert bad in en and "conv<f>k<k>" in en
+    assert bad in info.value.message.render("zh")
+
+
+def test_other_errors() -> None:
+    with pytest.raises(InputError) as info:
+        _parse(f"256x256x3 dense{MAX_SIZE + 1}")
+    assert info.value.message.key == "parse.list.too_big"
+    with pytest.raises(InputError) as info:
+        _parse("256x256x3 flatten conv32k3")
+    assert info.value.message.key == "parse.list.no_spatial"
+    with pytest.raises(InputError) as info:
+        _parse("784 lstm32")
+    assert info.value.message.key == "parse.list.no_spatial"
+    with pytest.raises(InputError) as info:
+        _parse("torch 3x32x32 sepconv8k3")
+    assert info.value.message.key == "parse.list.keras_only"
+    with pytest.raises(InputError) as info:
+        _parse("256x256x3 conv32k3p1")
+    assert info.value.message.key == "parse.list.option_not_here"
+    with pytest.raises(InputError) as info:
+        _parse("torch 3x32x32 pool2same")
+    assert info.value.message.key == "parse.list.option_not_here"
+    for text in ("How many parameters does a dense layer have?", "", "I have 3 relu layers", "256x256x3 images"):
+        with pytest.raises(InputError) as info:
+            _parse(text)
+        assert info.value.message.key == "parse.list.no_list"
+
+
+def test_length_limits_are_quick() -> None:
+    start = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        _parse("28x28x1 " + "relu " * 1_001)
+    assert info.value.message.key == "parse.list.too_many"
+    with pytest.raises(InputError) as info:
+        _parse("28x28x1 relu*1000 relu")
+    assert info.value.message.key == "parse.list.too_many"
+    with pytest.raises(InputError):
+        _parse("28x28x1 conv" + "9" * 100_000 + "k3")
+    assert time.perf_counter() - start < 1
+    spec = _parse("28x28x1 " + "relu " * 1_000)
+    assert len(spec.layers) == 1_000
+
+
+# --- detection ------------------------------------------------------------------------------------
+
+
+def test_detect_fires_on_lists_and_on_nothing_else() -> None:
+    for text in (
+        "256x256x3 conv32k3 pool2 flatten dense512 dense4",
+        "256x256x3 conv32k3 pool2\nflatten dense512 dense4",
+        "torch 3x224x224 conv64k3p1 relu",
+        "784 dense10",
+        "(28, 28, 1) flatten dense10",
+        "what about 32x32x3 conv16k3 gap dense10?",
+        "256x256x3 conv32k3 dens512",  # a list with a typo is still a list: parse() names the token
+    ):
+        assert layer_list.detect(clean(text)), text
+    for path in sorted(CORPUS.glob("*.txt")):
+        assert not layer_list.detect(clean(path.read_text())), path.name
+    for model_id in model_ids("k3_") + model_ids("tfk2_") + model_ids("pt_"):
+        assert not layer_list.detect(clean(load(model_id)["code"])), model_id
+    for text in (
+        "How do I calculate the number of parameters?",
+        "I resized to 256x256x3 images and used conv layers",
+        "I have 3 relu layers",
+        "我的输入是 256x256x3 的图片",
+        "Total params: 420,388",
+        "dense 512 then dense 4",
+    ):
+        assert not layer_list.detect(clean(text)), text
+
+
+# --- robustness -----------------------------------------------------------------------------------
+
+_LISTISH = st.lists(
+    st.sampled_from(
+        [
+            "256x256x3", "28x28", "(3, 32, 32)", "784", "torch", "keras", "conv32k3", "conv8k3x5s2same", "pool2",
+            "avgpool3s1", "gap", "gmp", "flatten", "dense10", "fc4nobias", "dropout", "dropout0.3", "bn", "ln",
+            "relu", "lstm8seq", "gru4", "bilstm2", "embed100x8", "upsample2", "zeropad1", "dwconv3", "sepconv4k3",
+            "deconv4k2s2", "conv1d4k3", "conv3d2k1", "*2", "*0", "x", "->", ",", "\n", "hello", "conv", "p1", "k3",
+            "9" * 15, "0", "(", ")", "×", "dense-1", "dropout150",
+        ]
+    ),
+    max_size=40,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_LISTISH)
+def test_random_token_soup_only_raises_layerbot_errors(text: str) -> None:
+    start = time.perf_counter()
+    layer_list.detect(text)
+    with contextlib.suppress(LayerbotError):
+        spec = layer_list.parse(text)
+        assert len(spec.layers) <= layer_list.MAX_TOKENS
+        assert spec.input_shapes and spec.input_shapes[0][0] is None
+    assert time.perf_counter() - start < 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_random_unicode_only_raises_layerbot_errors(text: str) -> None:
+    layer_list.detect(text)
+    with contextlib.suppress(LayerbotError):
+        layer_list.parse(text)
