@@ -83,7 +83,10 @@ OVERSIZED_INPUT = 16_384
 """A Dense fed by a Flatten of a feature map with at least this many inputs gets the GAP advice."""
 
 OVERSIZED_SHARE = Fraction(1, 2)
-"""…as does one whose parameters are at least this share of the model."""
+"""…as does one with at least :data:`OVERSIZED_SHARED_INPUT` inputs whose parameters are at least this
+share of the model (AlexNet's 9,216 → 4,096: 62 %; not LeNet-5's 400 → 120)."""
+
+OVERSIZED_SHARED_INPUT = 4_096
 
 PARAMS_PER_SAMPLE_WARNING = 10
 """Warn when a head has more than this many parameters per training example."""
@@ -1068,7 +1071,7 @@ def _oversized(report: Report) -> Oversized | None:
     if row is None or params is None:
         return None
     share = Fraction(params, report.total_params)
-    if feed.n_in < OVERSIZED_INPUT and share < OVERSIZED_SHARE:
+    if feed.n_in < OVERSIZED_INPUT and (share < OVERSIZED_SHARE or feed.n_in < OVERSIZED_SHARED_INPUT):
         return None
     dims = tuple(d or 0 for d in feed.map_shape[1:])
     label = f"{row.name} ({row.type})" if row.name else row.type

@@ -383,9 +383,33 @@ _RE_TORCH_LINEAR = re.compile(
 
 
 def _leaves(report: Report | None) -> list[_Known]:
+    """The model's derived layers; for a PyTorch ``print(model)`` (no shapes, so nothing derived), the
+    layers whose weights do not depend on shapes (Linear, Embedding), derived from their arguments."""
     if report is None:
         return []
-    return [_Known(r.name or r.type, r.calc) for r in report.layers if not r.is_container and r.calc is not None]
+    out: list[_Known] = []
+    for r in report.layers:
+        if r.is_container:
+            continue
+        if r.calc is not None:
+            out.append(_Known(r.name or r.type, r.calc))
+            continue
+        calc = _from_config(r)
+        if calc is not None:
+            out.append(_Known(r.name or r.type, calc))
+    return out
+
+
+def _from_config(row: LayerReport) -> LayerCalc | None:
+    cfg = row.config
+    try:
+        if row.type.endswith("Linear") and isinstance(cfg.get("in_features"), int):
+            return derive("Linear", Framework.TORCH, dict(cfg), [(None, cfg["in_features"])])
+        if row.type.endswith("Embedding") and isinstance(cfg.get("num_embeddings"), int):
+            return derive("Embedding", Framework.TORCH, dict(cfg), [(None, 1)])
+    except LayerbotError:
+        return None
+    return None
 
 
 def _first_dense(report: Report) -> tuple[int, str | None, str | None] | None:

@@ -332,6 +332,8 @@ def _rows(report: Report) -> tuple[list[_Row], Shape | None]:
         rows.append(_Row(name, kind, config))
     if not rows:
         raise InputError("whatif.error.empty")
+    if input_shape is not None and any(d is None for d in input_shape[1:]):
+        input_shape = None  # a print(model) derived symbolically: the sizes are not known
     return rows, input_shape
 
 
@@ -435,7 +437,9 @@ def _flatten_feed(rows: Sequence[_Row], calcs: Sequence[LayerCalc]) -> FlattenFe
         for j in range(i + 1, len(rows)):
             if _is_dense(rows[j].kind):
                 n = calcs[j].inputs[0][-1]
-                return FlattenFeed(row.name, rows[j].name, calcs[i].inputs[0], n or 0, row.implicit)
+                if n is None or any(d is None for d in calcs[i].inputs[0][1:]):
+                    return None
+                return FlattenFeed(row.name, rows[j].name, calcs[i].inputs[0], n, row.implicit)
             if calcs[j].params:
                 break
     return None
@@ -740,9 +744,11 @@ def alternatives(report: Report, *, narrow_to: int | None = None) -> tuple[WhatI
             candidates.append(("narrow", f"{hidden[0]} {key}={narrow_to}"))
     for label, text in candidates:
         try:
-            out.append(apply(report, text, label=label))
+            what = apply(report, text, label=label)
         except LayerbotError:
             continue
+        if what.delta:  # global pooling over a 1×1 map changes nothing: not an alternative
+            out.append(what)
     return tuple(out)
 
 
