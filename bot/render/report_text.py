@@ -72,6 +72,7 @@ register(
             "zh": "摘要中的每个数字都对得上。",
         },
         "report.findings": {"en": "Findings:", "zh": "发现："},
+        "report.repeated": {"en": "{line} (×{count})", "zh": "{line}（×{count}）"},
         "report.severity.error": {"en": "error", "zh": "错误"},
         "report.severity.warning": {"en": "warning", "zh": "警告"},
         "report.severity.info": {"en": "note", "zh": "提示"},
@@ -277,8 +278,13 @@ def report_lines(report: Report, lang: str = "en") -> Iterator[str]:
         yield _t("report.all_good", lang)
     if report.findings:
         yield _t("report.findings", lang)
+        # The same sentence for several unnamed rows is said once, with how many times.
+        counted: dict[str, int] = {}
         for finding in sorted(report.findings, key=lambda f: _ORDER[Severity(f.severity)]):
-            yield "  " + _finding_line(finding, lang)
+            line = _finding_line(finding, lang)
+            counted[line] = counted.get(line, 0) + 1
+        for line, n in counted.items():
+            yield "  " + (line if n == 1 else _t("report.repeated", lang, line=line, count=n))
 
 
 def write_report(report: Report, lang: str = "en", print_fn: PrintFn = print) -> None:

@@ -113,8 +113,8 @@ register(
         "format.torchsummary": {"en": "torchsummary summary()", "zh": "torchsummary 的 summary()"},
         "format.torch_repr": {"en": "PyTorch print(model)", "zh": "PyTorch 的 print(model)"},
         "format.keras_code": {
-            "en": "Keras code that builds the model, read but never run",
-            "zh": "构建模型的 Keras 代码，只读取，不运行",
+            "en": "Keras code that builds the model (never run)",
+            "zh": "构建模型的 Keras 代码（不会运行）",
         },
         "format.layer_list": {
             "en": "a compact layer list, the input shape first",
