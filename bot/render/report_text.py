@@ -38,7 +38,7 @@ FORMULA_WIDTH = 44
 """Widest formula line before it wraps (in terminal cells)."""
 FORMULA_LINES = 3
 """Most lines one formula takes; the rest is shortened to ``+ …``."""
-NAME_WIDTH = 50
+NAME_WIDTH = 56
 SHAPE_WIDTH = 30
 
 register(
