@@ -152,6 +152,10 @@ register(
             "en": "input {shape} (was {old})",
             "zh": "输入 {shape}（原为 {old}）",
         },
+        "whatif.change.input_new": {
+            "en": "input {shape} (the paste does not give one)",
+            "zh": "输入 {shape}（粘贴的内容没有给出输入形状）",
+        },
         "whatif.change.pool": {
             "en": "one more {kind}({size}) before {name}",
             "zh": "在 {name} 之前再加一个 {kind}({size})",
@@ -296,6 +300,11 @@ class _Row:
     config: dict[str, Any]
     implicit: bool = False  # a flatten PyTorch does in forward(), not listed in print(model)
 
+    @property
+    def label(self) -> str:
+        """How messages name the row: ``fc1``; ``5 (Linear)`` for a torch Sequential index."""
+        return f"{self.name} ({self.kind})" if self.name[:1].isdigit() else self.name
+
 
 def _leaves(report: Report) -> list[LayerReport]:
     return [row for row in report.layers if not row.is_container]
@@ -362,7 +371,7 @@ def _chain(rows: list[_Row], shape: Shape, fw: Framework, notes: list[Message], 
         row = rows[i]
         if fw is Framework.TORCH and row.kind == "Linear" and len(shape) >= 4:
             rows.insert(i, _Row(_unique(rows, "flatten"), "Flatten", {}, implicit=True))
-            notes.append(Message("whatif.note.implicit_flatten", {"name": row.name}))
+            notes.append(Message("whatif.note.implicit_flatten", {"name": row.label}))
             continue
         if fw is Framework.TORCH and fix:
             positional = lookup(row.kind, fw).positional
@@ -372,7 +381,7 @@ def _chain(rows: list[_Row], shape: Shape, fw: Framework, notes: list[Message], 
                     continue
                 dim = shape[idx]
                 if dim is not None and row.config[key] != dim:
-                    notes.append(Message("whatif.note.fixed", {"name": row.name, "key": key, "old": row.config[key],
+                    notes.append(Message("whatif.note.fixed", {"name": row.label, "key": key, "old": row.config[key],
                                                                "new": dim}))
                     row.config[key] = dim
         try:
@@ -501,11 +510,12 @@ def _apply_one(
     if change.kind == "input":
         assert isinstance(change.value, tuple)  # noqa: S101 - the parser makes a tuple
         new: Shape = (None, *change.value)
-        old = "?" if shape is None else format_shape(shape[1:]).strip("(),")
-        if shape is not None and len(shape) != len(new):
+        if shape is None:
+            return new, Message("whatif.change.input_new", {"shape": _show_value(change.value)})
+        old = format_shape(shape[1:]).strip("(),").replace(", ", "×")
+        if len(shape) != len(new):
             raise InputError("whatif.error.rank", shape=_show_value(change.value), rank=len(shape) - 1, old=old)
-        return new, Message("whatif.change.input", {"shape": _show_value(change.value),
-                                                    "old": old.replace(", ", "×")})
+        return new, Message("whatif.change.input", {"shape": _show_value(change.value), "old": old})
     if shape is None:
         raise InputError("whatif.error.no_input")
     calcs = _chain(rows, shape, fw, notes, fix=True)
@@ -528,10 +538,10 @@ def _apply_one(
         if fw is Framework.KERAS:
             kind = f"Global{'Average' if change.pool == 'avg' else 'Max'}Pooling{k}D"
             rows[i] = _Row(_unique(rows, _snake(kind)), kind, {})
-            return shape, Message("whatif.change.gap", {"kind": kind, "name": row.name})
+            return shape, Message("whatif.change.gap", {"kind": kind, "name": row.label})
         kind = f"Adaptive{'Avg' if change.pool == 'avg' else 'Max'}Pool{k}d"
         rows.insert(i, _Row(_unique(rows, _snake(kind)), kind, {"output_size": 1}))
-        return shape, Message("whatif.change.gap_torch", {"kind": kind, "name": row.name})
+        return shape, Message("whatif.change.gap_torch", {"kind": kind, "name": row.label})
     if change.kind == "add_pool":
         feed = _flatten_feed(rows, calcs)
         if feed is None:
@@ -546,7 +556,7 @@ def _apply_one(
             kind = f"{'Max' if change.pool == 'max' else 'Avg'}Pool{k}d"
             config = {"kernel_size": size}
         rows.insert(i, _Row(_unique(rows, _snake(kind)), kind, config))
-        return shape, Message("whatif.change.pool", {"kind": kind, "size": size, "name": feed.flatten})
+        return shape, Message("whatif.change.pool", {"kind": kind, "size": size, "name": rows[i + 1].label})
     if change.kind == "add_dense":
         units = change.value if isinstance(change.value, int) else 0
         if change.layer is not None:
@@ -555,7 +565,7 @@ def _apply_one(
             i = next((k for k, r in enumerate(rows) if _is_dense(r.kind)), -1)
             if i < 0:
                 raise InputError("whatif.error.no_dense")
-        anchor = rows[i].name if i < len(rows) else rows[-1].name
+        anchor = rows[i].label if i < len(rows) else rows[-1].label
         if fw is Framework.KERAS:
             kind, config = "Dense", {"units": units}
         else:
@@ -567,7 +577,7 @@ def _apply_one(
     if change.kind == "remove":
         assert change.layer is not None  # noqa: S101
         i = _find(rows, change.layer)
-        name = rows[i].name
+        name = rows[i].label
         del rows[i]
         if not rows:
             raise InputError("whatif.error.empty")
@@ -579,7 +589,7 @@ def _apply_one(
     key = _key_for(row, change.key, fw)
     old = calcs[i].config.get(key, row.config.get(key))
     row.config[key] = change.value
-    return shape, Message("whatif.change.set", {"name": row.name, "key": key, "value": _show_value(change.value),
+    return shape, Message("whatif.change.set", {"name": row.label, "key": key, "value": _show_value(change.value),
                                                 "old": _show_value(old)})
 
 
@@ -649,13 +659,15 @@ def _derive(rows: list[_Row], shape: Shape, fw: Framework, notes: list[Message])
     return derive_model(_spec(rows, shape, fw))
 
 
-def _diff(before: Report, after: Report) -> tuple[LayerChange, ...]:
-    b_rows = {r.name: r for r in _leaves(before)}
-    a_rows = {r.name: r for r in _leaves(after)}
+def _diff(before: Report, after: Report, implicit: frozenset[str] = frozenset()) -> tuple[LayerChange, ...]:
+    """Layers whose parameters or kind changed, and layers added or removed (not the flatten a
+    PyTorch forward() does, which is no change of the user's)."""
+    b_rows = {r.name: r for r in _leaves(before) if r.name not in implicit}
+    a_rows = {r.name: r for r in _leaves(after) if r.name not in implicit}
     keyed: list[tuple[float, LayerChange]] = []
     pos = {name: i for i, name in enumerate(b_rows)}
     last, step = -1.0, 0.0
-    for a in _leaves(after):
+    for a in a_rows.values():
         b = b_rows.get(a.name)
         if b is None:
             step += 0.001
@@ -692,14 +704,15 @@ def apply(report: Report, changes: str | Change | Sequence[Change], *, label: st
             descriptions.append(msg)
     if shape is None:
         raise InputError("whatif.error.no_input")
-    before = _derive(base_rows, base_shape or shape, fw, [])
+    # the model as pasted; a print(model) without an input shape is compared as derived from its arguments
+    before = _derive(base_rows, base_shape, fw, []) if base_shape is not None else report
     for change in parsed:
         if change.kind != "input":
             shape, msg = _apply_one(change, rows, shape, fw, notes)
             descriptions.append(msg)
     assert shape is not None  # noqa: S101
     after = _derive(rows, shape, fw, notes)
-    changed = _diff(before, after)
+    changed = _diff(before, after, frozenset(r.name for r in rows if r.implicit))
     findings: list[Finding] = []
     for row in _leaves(after):
         if row.calc is not None and row.calc.weights:
