@@ -1181,4 +1181,4 @@ COMMANDS: tuple[CommandSpec, ...] = (
 # Commands defined in other modules register themselves on import; importing them here keeps the
 # table complete for every front end.
 import calc.commands_explain  # noqa: E402, F401 - registers /explain (it imports this module)
-import calc.commands_advice  # noqa: E402, F401 - registers /suggest and /whatif (it imports this module)
+from calc import commands_advice  # noqa: E402, F401 - registers /suggest and /whatif (it imports this module)
