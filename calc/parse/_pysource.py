@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import warnings
 from dataclasses import dataclass, field
 
 from calc.errors import InputError
@@ -164,7 +165,10 @@ def _parse(src: str, first_line: int, budget: list[int]) -> list[ast.stmt] | Non
     """``src`` parsed, its line numbers moved to start at ``first_line``; None when it is not Python."""
     _check_nesting(src)
     try:
-        tree = ast.parse(src, mode="exec")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: not the user's problem here
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(src, mode="exec")
     except (SyntaxError, ValueError, OverflowError):
         return None
     except (RecursionError, MemoryError):

@@ -95,6 +95,12 @@ register(
             "known once it runs. Paste its model.summary() instead.",
             "zh": "第 {line} 行：我不读取类定义（{name}）；子类化模型的层只有在运行时才知道。请改为粘贴它的 model.summary()。",
         },
+        "parse.code.subclassed": {
+            "en": "That code defines the model as a class ({name}); its layers are only known once it runs, so I "
+            "can't read them from the code. Paste the output of model.summary() (after calling the model once).",
+            "zh": "这段代码把模型定义成一个类（{name}）；它的层只有在运行时才知道，因此无法从代码中读取。"
+            "请粘贴 model.summary() 的输出（先调用一次模型）。",
+        },
         "parse.code.budget": {
             "en": "This code does more than I follow safely (loops, calls or layers over my limit); I read what "
             "it built up to that point.",
@@ -493,6 +499,7 @@ class _Reader:
         self.depth = 0
         self.call_depth = 0
         self.ops: list[str] = []
+        self.classes: list[str] = []
         self.out_of_budget = False
 
     # -- bookkeeping --------------------------------------------------------------------
@@ -577,6 +584,7 @@ class _Reader:
             self.funcs.append((stmt.name, func))
         elif isinstance(stmt, ast.ClassDef):
             self.note(Severity.WARNING, "parse.code.class_skipped", line=stmt.lineno, name=stmt.name)
+            self.classes.append(stmt.name)
             scope.vars[stmt.name] = SymbolRef(stmt.name)
         elif isinstance(stmt, ast.Return):
             raise _Return(self.eval(stmt.value, scope) if stmt.value is not None else None)
@@ -1686,6 +1694,8 @@ def parse(text: str) -> ModelSpec:
     if model is None:
         if reader.torch and not reader.keras_seen:
             raise InputError("parse.code.torch")
+        if reader.classes:
+            raise InputError("parse.code.subclassed", name=", ".join(reader.classes[:3]))
         raise InputError("parse.code.no_model")
     if model.kind == "application":
         raise InputError("parse.code.application", name=model.app or model.name)
