@@ -91,6 +91,16 @@ register(
             "zh": "改为缩小输入：用 {kind} 代替 {flatten}，输入从 {n} 个变为 {channels} 个（每个单元只需 "
             "{channels} + 1 个参数）",
         },
+        "diag.fix.gap_torch": {
+            "en": "shrink the input instead: {kind} before {flatten} leaves {channels} inputs instead of {n} "
+            "(in_features={channels}; each unit then costs {channels} + 1 parameters)",
+            "zh": "改为缩小输入：在 {flatten} 之前加 {kind}，输入从 {n} 个变为 {channels} 个（in_features={channels}；"
+            "每个单元只需 {channels} + 1 个参数）",
+        },
+        "diag.fix.narrow": {
+            "en": "a narrower {layer}: {units} units are {formula} = {params} parameters, {train} to train with Adam",
+            "zh": "把 {layer} 变窄：{units} 个单元为 {formula} = {params} 个参数，用 Adam 训练需要 {train}",
+        },
         "diag.fix.theano": {
             "en": "Theano is no longer maintained: a current Keras (TensorFlow, JAX or PyTorch backend) has no "
             "such per-call limit, but a tensor this large will still not fit in memory",
@@ -517,15 +527,39 @@ def _width_fix(k: _Known, limit_elements: int, report: Report | None, key: str =
                                  "formula": _formula(example), "params": example.params}))
     else:
         out.append(Message(key, {"layer": _label(k), "max": best, "n": n}))
-    feed = flatten_source(report) if report is not None else None
-    if feed is not None:
-        channels = feed.map_shape[-1] if k.calc.framework is Framework.KERAS else feed.map_shape[1]
-        rank = len(feed.map_shape) - 2
-        kind = f"GlobalAveragePooling{rank}D" if k.calc.framework is Framework.KERAS else f"AdaptiveAvgPool{rank}d(1)"
-        if channels is not None:
-            out.append(Message("diag.fix.gap", {"kind": kind, "flatten": feed.flatten, "channels": channels,
-                                                "n": feed.n_in}))
+    out.extend(_gap_fix(k, report))
     return out
+
+
+def _narrow_fix(k: _Known, report: Report | None, dtype: str) -> list[Message]:
+    """A narrower width with what it costs to train, then the GAP numbers (for memory errors)."""
+    n = _dense_n(k.calc)
+    units = _out(k.calc)
+    if n is None or units is None or units <= 1:
+        return _gap_fix(k, report)
+    suggested = min(_pow2_near_sqrt(n, _classes(report) or 1, INT32_MAX), max(1, units // 4))
+    example = _dense(n, suggested, k.calc.framework)
+    train = training_memory(example.params, 0, Optimizer.ADAM, dtype)
+    return [Message("diag.fix.narrow", {"layer": _label(k), "units": suggested, "formula": _formula(example),
+                                        "params": example.params, "train": format_bytes(train.total)}),
+            *_gap_fix(k, report)]
+
+
+def _gap_fix(k: _Known, report: Report | None) -> list[Message]:
+    feed = flatten_source(report) if report is not None else None
+    if feed is None:
+        return []
+    torch = k.calc.framework is Framework.TORCH
+    channels = feed.map_shape[1] if torch else feed.map_shape[-1]
+    rank = len(feed.map_shape) - 2
+    if channels is None:
+        return []
+    flatten = f"{feed.flatten} (Flatten)" if feed.flatten[:1].isdigit() else feed.flatten
+    if torch:
+        return [Message("diag.fix.gap_torch", {"kind": f"AdaptiveAvgPool{rank}d(1)", "flatten": flatten,
+                                               "channels": channels, "n": feed.n_in})]
+    return [Message("diag.fix.gap", {"kind": f"GlobalAveragePooling{rank}D", "flatten": flatten,
+                                     "channels": channels, "n": feed.n_in})]
 
 
 def _classes(report: Report | None) -> int | None:
@@ -659,12 +693,11 @@ def _tf_oom(text: str, report: Report | None, known: list[_Known]) -> Diagnosis 
         details.append(Message("diag.tf_oom.kernel", {"tensor": w.name, "layer": _label(k), "formula": _formula(k.calc),
                                                       "params": k.calc.params, "train": format_bytes(train.total)}))
         layer = k.name
-        fixes.extend(_width_fix(k, INT32_MAX, report))
+        fixes.extend(_narrow_fix(k, report, dtype))
     elif len(dims) == 2:
         details.append(Message("diag.tf_oom.matrix", {"rows": dims[0], "cols": dims[1]}))
-        if dims[0] <= 10**12:
-            example = _dense(dims[0], dims[1], Framework.KERAS)
-            fixes.extend(_width_fix(_Known(f"Dense({dims[1]})", example), INT32_MAX, report))
+        fixes.append(Message("diag.fix.paste"))
+        fixes.append(Message("diag.fix.gap_any"))
     else:
         batch = dims[0]
         per_example = format_bytes(param_bytes(numel // batch if batch else numel, dtype))
@@ -760,7 +793,7 @@ def _cuda_oom(text: str, report: Report | None, known: list[_Known]) -> Diagnosi
                 best = _widest_training(n, total, k.calc.framework)
                 fixes.append(Message("diag.fix.fit_width", {"layer": _label(k), "total": format_bytes(total),
                                                             "max": best, "n": n}))
-            fixes.extend(_width_fix(k, INT32_MAX, report)[1:])
+            fixes.extend(_gap_fix(k, report))
             break
     if layer is None:
         for k in known:

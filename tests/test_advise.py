@@ -293,7 +293,7 @@ def test_suggest_function_errors() -> None:
 @given(n=st.integers(1, 2_000_000), m=st.integers(1, 20_000))
 def test_suggest_properties(n: int, m: int) -> None:
     s = suggest(n, m)
-    geo_exact, geo = geometric_mean(n, m)
+    _, geo = geometric_mean(n, m)
     assert geo == math.floor(math.sqrt(n * m) + 0.5) or abs(geo - math.sqrt(n * m)) <= 0.5
     assert s.geometric_rounded == geo and s.option(geo) is not None
     assert s.max_int32 == INT32_MAX // n
