@@ -62,7 +62,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from calc.catalog import LayerCalc, LayerKind, derive, lookup
+from calc.catalog import LayerCalc, LayerKind, all_kinds, derive, lookup
 from calc.errors import LayerbotError, UnknownLayerKind
 from calc.findings import Finding, Severity
 from calc.formula import TermSum, group_digits
@@ -111,6 +111,16 @@ register(
             "summary) to check its {reported} parameters.",
             "zh": "{name} 是折叠成一行的嵌套模型；请用 expand_nested=True 粘贴（或单独粘贴它的摘要），以便核对它的 "
             "{reported} 个参数。",
+        },
+        "derive.cut_container": {
+            "en": "{name}: the table stops after {count} of its layers, so its count cannot be added up.",
+            "zh": "{name}：表格在它的第 {count} 个层之后就中断了，因此无法把它的参数加起来。",
+        },
+        "derive.total_unconfirmed": {
+            "en": "With the most plausible configurations the layers add up to {derived}, but the Total line says "
+            "{reported}; {count} rows show no count of their own, so the difference lies among them.",
+            "zh": "按最可能的配置，各层加起来是 {derived}，但 Total 一行显示 {reported}；有 {count} 行没有显示自己的"
+            "参数数量，差异就在这些行之中。",
         },
         "derive.own_params": {
             "en": "{name}: {own} parameters belong to the module itself, outside its child modules (an nn.Parameter "
@@ -187,6 +197,10 @@ register(
             "en": "{name} is not built yet (Keras prints 0 (unbuilt)): its weights do not exist until it sees an "
             "input, so that 0 is not its count.",
             "zh": "{name} 尚未构建（Keras 显示 0 (unbuilt)）：在见到输入之前它的权重还不存在，所以这个 0 不是它的参数数量。",
+        },
+        "derive.cut_type": {
+            "en": "{name}: the type is cut short ({type}); {kind} is the kind that fits its numbers.",
+            "zh": "{name}：类型名被截断了（{type}）；符合它的数字的类型是 {kind}。",
         },
         "derive.recursive": {
             "en": "{name} is a module already shown above, called again; its parameters are counted once.",
@@ -383,8 +397,9 @@ class _Engine:
                 self.outputs[ls.name] = out
             first = _first_shape(out)
             scope.prev = (first,) if first is not None else None
+        cut = any(f.code == "parse.truncated" for f in self.spec.findings)
         while len(scopes) > 1:
-            self._close(scopes.pop())
+            self._close(scopes.pop(), cut=cut)
         return self._totals()
 
     def _append(self, row: LayerReport, *, repeat: bool = False) -> None:
@@ -462,6 +477,7 @@ class _Engine:
         reported = ev.params
         deferred: list[Candidate] = []
         it = candidates(ev)
+        shape_fits: list[_Solved] = []
         for cand in it:
             if reported is not None and cand.params is not None and not _counts_match(reported, cand.params):
                 deferred.append(cand)
@@ -474,15 +490,20 @@ class _Engine:
             if shape_ok and count_ok:
                 result.exact = solved
                 break
-            if shape_ok and result.shape_only is None:
-                result.shape_only = solved
+            if shape_ok:
+                shape_fits.append(solved)
             if count_ok and result.count_only is None:
                 result.count_only = solved
         if result.exact is None:
             for cand in deferred[:_MAX_FALLBACK_DERIVES]:
                 solved = self._try(entry, cand, ev.inputs, result)
-                if solved is not None and result.shape_only is None and _same_shape(ev.output, solved.calc.output):
-                    result.shape_only = solved
+                if solved is not None and _same_shape(ev.output, solved.calc.output):
+                    shape_fits.append(solved)
+            if shape_fits:
+                # The printed count is off: the configuration whose count is nearest is the likeliest meant (a
+                # typo changes a digit or two); the most plausible one among equals.
+                target = reported if reported is not None else 0
+                result.shape_only = min(shape_fits, key=lambda sv: abs(sv.calc.params - target))
         elif reported is None and not ev.stated:
             self._alternatives(entry, ev, it, result)
         return result
@@ -523,26 +544,48 @@ class _Engine:
         label = ls.name or ls.type
         entry = self._entry(ls)
         if entry is None:
+            for option in self._cut_type_options(ls):  # a type cut short: the kinds it may be, tried in turn
+                outcome, reported, symbolic, ins = self._outcome(ls, option, inputs, hinted, label)
+                if outcome.exact is not None:
+                    self.findings.append(Finding(Severity.INFO, "derive.cut_type", Message(
+                        "derive.cut_type", {"name": label, "type": ls.type, "kind": option.name}), label))
+                    return self._leaf_report(ls, label, option, outcome, reported, symbolic, ins)
             key = "derive.unknown_kind" if ls.params is not None else "derive.unknown_kind_no_count"
             msg = Message(key, {"type": ls.type, "reported": ls.params or 0})
             self.findings.append(Finding(Severity.WARNING, "derive.unknown_kind", msg, label))
             return self._unknown_row(ls, msg), ls.output_shape
-
-        config, symbolic = self._symbolize(ls.config)
-        if self.fw is Framework.KERAS and ls.trainable is False:
-            config = {**config, "trainable": False}
-        reported = None if (ls.unbuilt or ls.recursive) else ls.params
         if ls.unbuilt:
             self.findings.append(Finding(Severity.INFO, "derive.unbuilt", Message("derive.unbuilt", {"name": label}),
                                          label))
         if ls.recursive:
             self.findings.append(Finding(Severity.INFO, "derive.recursive",
                                          Message("derive.recursive", {"name": label}), label))
+        outcome, reported, symbolic, inputs = self._outcome(ls, entry, inputs, hinted, label)
+        return self._leaf_report(ls, label, entry, outcome, reported, symbolic, inputs)
+
+    def _cut_type_options(self, ls: LayerSpec) -> list[LayerKind]:
+        """Catalog kinds whose name begins with a type printed cut short (``GlobalAveragePool…``, Keras 1/2's
+        ``MaxPooling2``); at most a few."""
+        bare = ls.type.rstrip("…").strip()
+        if len(bare) < 4:
+            return []
+        seen: dict[int, LayerKind] = {}
+        for kind in all_kinds(self.fw):
+            if any(n.startswith(bare) for n in (kind.name, *kind.aliases)):
+                seen.setdefault(id(kind), kind)
+        return list(seen.values())[:8]
+
+    def _outcome(self, ls: LayerSpec, entry: LayerKind, inputs: tuple[Shape, ...] | None, hinted: bool,
+                 label: str) -> tuple[_Outcome, int | None, bool, tuple[Shape, ...] | None]:
+        config, symbolic = self._symbolize(ls.config)
+        if self.fw is Framework.KERAS and ls.trainable is False:
+            config = {**config, "trainable": False}
+        reported = None if (ls.unbuilt or ls.recursive) else ls.params
         if inputs is not None and len(inputs) > entry.max_inputs:
             inputs = inputs[: max(entry.max_inputs, 1)]  # a shared layer lists every call's input: one is enough
         out = ls.output_shape
         solve_key = (self.fw, entry.name, inputs, out if isinstance(out, tuple) else repr(out), reported,
-               repr(config) if config else "", self.stated, hinted, ls.kernel_size)
+                     repr(config) if config else "", self.stated, hinted, ls.kernel_size)
         outcome = _SOLVED.get(solve_key)
         if outcome is None:
             ev = Evidence(self.fw, entry.name, inputs, out, reported, config, stated=self.stated, hinted=hinted,
@@ -551,7 +594,7 @@ class _Engine:
             if len(_SOLVED) >= _CACHE_LIMIT:
                 _SOLVED.clear()
             _SOLVED[solve_key] = outcome
-        return self._leaf_report(ls, label, entry, outcome, reported, symbolic, inputs)
+        return outcome, reported, symbolic, inputs
 
     def _leaf_report(self, ls: LayerSpec, label: str, entry: LayerKind, outcome: _Outcome, reported: int | None,
                      symbolic: bool, inputs: tuple[Shape, ...] | None) -> tuple[LayerReport, ShapeTree | None]:
@@ -575,6 +618,8 @@ class _Engine:
             if outcome.exact is not None:
                 status = Status.UNKNOWN if outcome.alternatives else (
                     Status.INFERRED if cand.inferred else Status.OK)
+                if reported is not None and reported != calc.params:  # printed as a wrapped 32-bit integer
+                    status = Status.MISMATCH
             values = outcome.values = _Values(
                 status, calc.params, calc.trainable_params, calc.non_trainable_params, calc.formula,
                 MappingProxyType(calc.config), (*cand.inferred, *cand.shaped))
@@ -601,7 +646,15 @@ class _Engine:
             undetermined=cand.undetermined,
             calc=calc,
             line=ls.line,
-        ), ls.output_shape if ls.output_shape is not None else calc.output
+        ), self._passed_on(ls.output_shape, calc.output)
+
+    @staticmethod
+    def _passed_on(reported: ShapeTree | None, derived: ShapeTree) -> ShapeTree:
+        """What the next row reads: the printed output, unless no configuration reproduces it (a typo in the
+        paste is more likely than every later row being wrong)."""
+        if reported is None or not _same_shape(reported, derived):
+            return derived
+        return reported
 
     def _row_findings(self, ls: LayerSpec, label: str, outcome: _Outcome, values: _Values,
                       reported: int | None) -> None:
@@ -765,14 +818,22 @@ class _Engine:
             line=ls.line,
         )
 
-    def _close(self, scope: _Scope) -> None:
-        """A container's count: its children's, plus what it holds itself (see the module docs)."""
+    def _close(self, scope: _Scope, *, cut: bool = False) -> None:
+        """A container's count: its children's, plus what it holds itself (see the module docs).  In a table
+        cut short, a container still open at the end shows only some of its children: it is not summed."""
         if scope.index is None:
             return
         idx = scope.index
         row = self.rows[idx]
         ls = self.spec.layers[idx]
         label = row.name or row.type
+        if cut:
+            msg = Message("derive.cut_container", {"name": label, "count": len(scope.children)})
+            self.findings.append(Finding(Severity.INFO, "derive.cut_container", msg, label))
+            self.rows[idx] = replace(row, explanation=msg)
+            self.unverified[idx] = row.reported_params
+            self.split[idx] = (0, 0)
+            return
         kids = [j for j in scope.children if not self.repeat[j]]
         children = _sum([self._count(j) for j in kids])
         unverified = _sum([self.unverified[j] for j in kids])
@@ -910,6 +971,12 @@ class _Engine:
 
     def _total_difference(self, total: int, reported: int) -> None:
         spec = self.spec
+        guesses = sum(1 for r in self.rows if r.status is Status.UNKNOWN and r.params is not None
+                      and r.reported_params is None)
+        if guesses:
+            self.findings.append(Finding(Severity.WARNING, "derive.total_unconfirmed", Message(
+                "derive.total_unconfirmed", {"derived": total, "reported": reported, "count": guesses})))
+            return
         optimizer = spec.optimizer_params
         if optimizer is not None and total + optimizer == reported:
             self.findings.append(Finding(Severity.INFO, "derive.total_with_optimizer", Message(

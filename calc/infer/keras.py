@@ -234,15 +234,17 @@ def _conv_counts(
 
 
 def _conv_from_shapes(inp: Shape | None, out: Shape, rank: int) -> list[tuple[int, ...]]:
-    """Kernels the shapes suggest when no count is reported (valid padding, stride 1), then 3×3."""
+    """Kernels to try when no count is printed: what valid padding with stride 1 implies, then the
+    usual odd squares (the window arithmetic then decides which of them fit the shapes)."""
     kernels: list[tuple[int, ...]] = []
     if inp is not None and len(inp) == len(out):
         k = tuple((a - b + 1) if a is not None and b is not None else 0 for a, b in zip(inp[1:-1], out[1:-1],
                                                                                        strict=True))
         if all(1 <= x <= 64 for x in k):
             kernels.append(k)
-    if (3,) * rank not in kernels:
-        kernels.append((3,) * rank)
+    for size in (3, 1, 5, 7):
+        if (size,) * rank not in kernels:
+            kernels.append((size,) * rank)
     return kernels
 
 
@@ -285,7 +287,8 @@ def _conv(ev: Evidence, *, transpose: bool) -> Iterator[Candidate]:
         if not transpose:
             base["groups"] = g
         if not options:
-            later.append(Candidate({**base, "padding": "valid"}, inferred, params=count))
+            if ev.params is not None:  # the count fits, the shapes do not: a fallback for the mismatch
+                later.append(Candidate({**base, "padding": "valid"}, inferred, params=count))
             continue
         for cfg, sizes in options:
             shaped = _CONV_SHAPED + (("output_padding",) if "output_padding" in cfg else ())
@@ -473,7 +476,8 @@ def batch_norm(ev: Evidence) -> Iterator[Candidate]:
     proposal = _proposal(ev)
     axes = [-1] + [a for a in range(1, len(shape) - 1)]
     p = ev.params
-    yielded = False
+    # Every variant is proposed with its count: the engine derives only those that give the printed count,
+    # and the others stay fallbacks (the nearest count is the likeliest when the printed one is off).
     for axis in axes:
         c = shape[axis]
         if c is None:
@@ -481,19 +485,18 @@ def batch_norm(ev: Evidence) -> Iterator[Candidate]:
         for center, scale, m in _BN_FLAGS:
             for renorm in (False, True):
                 count = (m + (3 if renorm else 0)) * c
-                if p is not None and count != p:
-                    continue
                 if p is None and (axis != -1 or renorm):
+                    continue
+                if axis != -1 and (m != 4 or renorm):  # another axis (channels first) with the usual flags only
+                    continue
+                if renorm and m != 4:
                     continue
                 cfg: dict[str, Any] = {"axis": axis, "center": center, "scale": scale}
                 inferred = tuple(k for k, v in (("axis", axis != -1), ("center", not center),
                                                 ("scale", not scale), ("renorm", renorm)) if v)
                 if renorm:
                     cfg["renorm"] = True
-                yielded = True
                 yield Candidate(cfg, inferred, inputs=proposal, params=count)
-    if not yielded and shape[-1] is not None:  # the fallback for a count that fits nothing
-        yield Candidate({"axis": -1}, inputs=proposal, params=4 * shape[-1])
 
 
 def _axis_sets(rank: int) -> list[tuple[int, ...]]:
@@ -533,8 +536,6 @@ def layer_norm(ev: Evidence) -> Iterator[Candidate]:
             continue
         for center, scale, m in flags:
             count = m * size
-            if p is not None and count != p:
-                continue
             axis = _axis_value(axes, rank)
             inferred = tuple(k for k, v in (("axis", axis != -1), ("center", not center), ("scale", not scale)) if v)
             cfg: dict[str, Any] = {"axis": axis} if rms else {"axis": axis, "center": center, "scale": scale}
@@ -553,8 +554,6 @@ def group_norm(ev: Evidence) -> Iterator[Candidate]:
     groups = math.gcd(c, 32)
     note = Message("infer.groups_free", {"groups": groups})
     for center, scale, m in ((True, True, 2), (False, True, 1), (True, False, 1), (False, False, 0)):
-        if ev.params is not None and ev.params != m * c:
-            continue
         inferred = tuple(k for k, v in (("center", not center), ("scale", not scale)) if v)
         yield Candidate({"groups": groups, "center": center, "scale": scale}, inferred, inputs=_proposal(ev),
                         undetermined=("groups",), params=m * c, note=note)
@@ -829,6 +828,17 @@ def multi_head_attention(ev: Evidence) -> Iterator[Candidate]:
 
 
 # --- shape layers ----------------------------------------------------------------------------
+
+
+@generator(K, "Activation")
+def activation(ev: Evidence) -> Iterator[Candidate]:
+    """A summary does not say which function an Activation applies (its count is 0 whatever it is)."""
+    out = out_shape(ev)
+    if ev.stated or "activation" in ev.config:
+        yield from _stated(ev, out)
+        return
+    yield Candidate({}, inputs=(out,) if ev.inputs is None and out is not None else None,
+                    undetermined=("activation",), params=0)
 
 
 @generator(K, "InputLayer")

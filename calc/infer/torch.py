@@ -232,8 +232,6 @@ def batch_norm(ev: Evidence) -> Iterator[Candidate]:
     options = [(False, True, 0), (True, True, 2 * c), (True, False, c)] if instance else [
         (True, True, 2 * c), (False, True, 0), (True, False, c)]
     for affine, bias, count in options:
-        if ev.params is not None and count != ev.params:
-            continue
         cfg = {"num_features": c, "affine": affine, "bias": bias}
         default_affine = not instance
         inferred = tuple(k for k, v in (("affine", affine != default_affine), ("bias", not bias)) if v)
@@ -260,8 +258,6 @@ def layer_norm(ev: Evidence) -> Iterator[Candidate]:
             continue
         for affine, bias, m in flags:
             count = m * size
-            if p is not None and count != p:
-                continue
             if p == 0 and n > 1:
                 continue
             cfg: dict[str, Any] = {"normalized_shape": tuple(dims), "elementwise_affine": affine}
@@ -287,8 +283,6 @@ def group_norm(ev: Evidence) -> Iterator[Candidate]:
     groups = math.gcd(c, 32)
     note = Message("infer.torch_groups_free", {"groups": groups})
     for affine, bias, count in ((True, True, 2 * c), (False, True, 0), (True, False, c)):
-        if ev.params is not None and count != ev.params:
-            continue
         inferred = tuple(k for k, v in (("affine", not affine), ("bias", not bias)) if v)
         yield Candidate({"num_groups": groups, "num_channels": c, "affine": affine, "bias": bias}, inferred,
                         inputs=_same(ev), undetermined=("num_groups",), params=count, note=note)
