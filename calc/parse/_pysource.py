@@ -13,9 +13,10 @@ statements with the line numbers of the pasted text:
    dropped, so the body is read as plain statements; a code-looking line that still does not parse
    is reported as skipped.
 
-Everything is bounded before :func:`ast.parse` sees it: the text's size, bracket nesting and runs of
-unary operators (which make CPython's parser recurse or exhaust memory); after parsing, the AST's
-node count and depth, so the walkers that follow may recurse safely.
+Everything is bounded before :func:`ast.parse` sees it: the text's size (which bounds the node count),
+bracket nesting and runs of unary operators (which make CPython's parser recurse or exhaust memory);
+a parser that still runs out of depth (a chain of thousands of ``+``) is a refusal, not a crash.  The
+interpreter that walks the tree bounds its own recursion (:mod:`calc.parse.keras_code`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,10 @@ from dataclasses import dataclass, field
 from calc.errors import InputError
 from calc.i18n import register
 
-__all__ = ["MAX_AST_DEPTH", "MAX_AST_NODES", "MAX_CODE_CHARS", "Source", "read_source"]
+__all__ = ["MAX_CODE_CHARS", "Source", "read_source"]
 
 MAX_CODE_CHARS = 100_000
 """Largest code paste read (a long hand-written Keras model is a few thousand characters)."""
-MAX_AST_NODES = 100_000
-MAX_AST_DEPTH = 80
-"""Deepest AST accepted; ordinary model code stays below 20."""
 MAX_BRACKET_DEPTH = 40
 MAX_STATEMENT_LINES = 300
 """Most lines one statement may span while a bracket stays open (a long ``Sequential([...])``)."""
@@ -148,20 +146,7 @@ def _check_nesting(text: str) -> None:
         depth = max(0, depth + delta)
 
 
-def _check_tree(tree: ast.AST, budget: list[int]) -> None:
-    """Node count (shared across the whole paste through ``budget``) and depth, without recursion."""
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise _too_complex(f"more than {MAX_AST_NODES:,} syntax nodes")
-        if depth > MAX_AST_DEPTH:
-            raise _too_complex(f"expressions nested more than {MAX_AST_DEPTH} deep")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-
-
-def _parse(src: str, first_line: int, budget: list[int]) -> list[ast.stmt] | None:
+def _parse(src: str, first_line: int) -> list[ast.stmt] | None:
     """``src`` parsed, its line numbers moved to start at ``first_line``; None when it is not Python."""
     _check_nesting(src)
     try:
@@ -173,7 +158,6 @@ def _parse(src: str, first_line: int, budget: list[int]) -> list[ast.stmt] | Non
         return None
     except (RecursionError, MemoryError):
         raise _too_complex("the parser ran out of depth") from None
-    _check_tree(tree, budget)
     if first_line > 1:
         ast.increment_lineno(tree, first_line - 1)
     return tree.body
@@ -216,7 +200,7 @@ def _regions(lines: list[str]) -> list[tuple[int, int]]:
     return regions
 
 
-def _by_statement(lines: list[str], start: int, end: int, out: Source, budget: list[int]) -> None:
+def _by_statement(lines: list[str], start: int, end: int, out: Source) -> None:
     """Repair mode: each statement of ``lines[start:end]`` parsed on its own, indentation ignored."""
     out.repaired = True
     retries = _MAX_RETRIES
@@ -244,7 +228,7 @@ def _by_statement(lines: list[str], start: int, end: int, out: Source, budget: l
             out.dropped.append((i + 1, stripped))
             i = j
             continue
-        body = _parse("\n".join(parts), i + 1, budget)
+        body = _parse("\n".join(parts), i + 1)
         if body is not None:
             out.statements.extend(body)
             i = j
@@ -263,18 +247,17 @@ def read_source(text: str) -> Source:
     """The Python statements in ``text`` (already passed through :func:`calc.parse.text.clean`)."""
     if len(text) > MAX_CODE_CHARS:
         raise InputError("parse.code.too_long", chars=len(text), max_chars=MAX_CODE_CHARS)
-    budget = [MAX_AST_NODES]
     out = Source()
-    whole = _parse(textwrap.dedent(text), 1, budget)
+    whole = _parse(textwrap.dedent(text), 1)
     if whole is not None:
         out.statements = whole
         return out
     lines = text.split("\n")
     for start, end in _regions(lines):
         region = "\n".join(lines[start:end])
-        body = _parse(textwrap.dedent(region), start + 1, budget)
+        body = _parse(textwrap.dedent(region), start + 1)
         if body is not None:
             out.statements.extend(body)
         else:
-            _by_statement(lines, start, end, out, budget)
+            _by_statement(lines, start, end, out)
     return out

@@ -36,6 +36,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from calc.catalog import LayerKind, lookup
@@ -154,7 +155,8 @@ register(
 _MAX_STEPS = 100_000  # statements and expressions evaluated, loops and calls included
 _MAX_ITERATIONS = 1_000  # one loop
 _MAX_CALL_DEPTH = 6  # user functions calling user functions
-_MAX_EVAL_DEPTH = 200  # Python frames are bounded through this
+_MAX_EVAL_DEPTH = 100  # nested expressions and calls: Python frames are bounded through this
+_MAX_MODEL_NESTING = 30  # models inside models
 _MAX_LAYERS = 5_000
 _MAX_NODES = 20_000
 _MAX_INT = 10**15
@@ -454,13 +456,31 @@ def _known_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+_TEXT_NODES = 60  # an expression larger than this is shown by its beginning only
+
+
 def _text(node: ast.AST, limit: int = 80) -> str:
+    """The source text of an expression, for symbols and messages; a large one is not unparsed at all."""
+    if sum(1 for _ in islice(ast.walk(node), _TEXT_NODES + 1)) > _TEXT_NODES:
+        return f"{_head(node)}…"
     try:
         text = ast.unparse(node)
     except (ValueError, TypeError, AttributeError, RecursionError):
         text = type(node).__name__
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _head(node: ast.AST) -> str:
+    """The leftmost name of a large expression (``f`` of ``f(a, b)(c)``), found without recursion."""
+    for _ in range(_TEXT_NODES):
+        if isinstance(node, ast.Name):
+            return node.id
+        child = next(ast.iter_child_nodes(node), None)
+        if child is None:
+            break
+        node = child
+    return "expression"
 
 
 def _tensors_in(value: Any, out: list[_Tensor], depth: int = 0) -> None:
@@ -697,7 +717,9 @@ class _Reader:
             return list(value)
         if isinstance(value, _Tensor) and value.whole:
             return [_Tensor(value.node, i) for i in range(n)]
-        return [SymbolRef(f"{value.name}[{i}]") if isinstance(value, SymbolRef) else SymbolRef("?") for i in range(n)]
+        return [
+            SymbolRef(f"{value.name[:60]}[{i}]") if isinstance(value, SymbolRef) else SymbolRef("?") for i in range(n)
+        ]
 
     # -- expressions --------------------------------------------------------------------
 
@@ -1214,7 +1236,7 @@ class _Reader:
                 model.has_input = True
             model.items.append(item)
         else:
-            text = item.name if isinstance(item, SymbolRef) else item.path if isinstance(item, _Path) else repr(item)
+            text = item.name if isinstance(item, SymbolRef) else item.path if isinstance(item, _Path) else _kind(item)
             self.note(Severity.WARNING, "parse.code.not_a_layer", line=line, text=text[:80])
             return
         if rebuild:
@@ -1332,16 +1354,25 @@ class _Reader:
         return model
 
 
+def _kind(value: Any) -> str:
+    """A short description of a value, never recursing into it."""
+    if _is_literal(value):
+        return repr(value)[:40]
+    return type(value).__name__.lstrip("_").lower()
+
+
 def _is_input_node(node: _Node) -> bool:
     return isinstance(node.owner, _Layer) and node.owner.type == "InputLayer"
 
 
-def _data(value: Any) -> Any:
+def _data(value: Any, depth: int = 0) -> Any:
     """An unbound name used as data is a symbol (``input_shape`` never assigned)."""
     if isinstance(value, _Path):
         return SymbolRef(value.path)
     if isinstance(value, (tuple, list)):
-        return tuple(_data(v) for v in value[:_MAX_SEQ])
+        if depth > 4:
+            return SymbolRef("…")
+        return tuple(_data(v, depth + 1) for v in value[:_MAX_SEQ])
     if _is_literal(value) or isinstance(value, SymbolRef):
         return value
     return SymbolRef("?")
@@ -1404,7 +1435,10 @@ def _compare(op: ast.cmpop, a: Any, b: Any) -> bool | None:
         and (_is_literal(a) or isinstance(a, tuple))
         and (_is_literal(b) or isinstance(b, tuple))
     ):
-        return bool(a == b) == isinstance(op, ast.Eq)
+        try:
+            return bool(a == b) == isinstance(op, ast.Eq)
+        except RecursionError:  # tuples nested thousands deep by a loop
+            return None
     if isinstance(op, (ast.Is, ast.IsNot)) and (a is None or b is None) and (_is_literal(a) and _is_literal(b)):
         return (a is b) == isinstance(op, ast.Is)
     if _known_number(a) and _known_number(b):
@@ -1528,7 +1562,7 @@ class _Writer:
         )
 
     def container(self, model: _Model, depth: int, inbound: tuple[Inbound, ...]) -> None:
-        if id(model) in self.visiting or len(self.rows) >= _MAX_LAYERS:
+        if id(model) in self.visiting or len(self.rows) >= _MAX_LAYERS or depth > _MAX_MODEL_NESTING:
             return
         if model.kind == "application":
             self.reader.note(

@@ -210,7 +210,7 @@ _KEYWORDS: dict[str, str] = {
     "leakyrelu": "leakyrelu",
     "prelu": "prelu",
 }
-_ORDERED_KEYWORDS = sorted(_KEYWORDS, key=len, reverse=True)
+_KEYWORD = re.compile("|".join(sorted(_KEYWORDS, key=len, reverse=True)))  # longest first
 _OPTION = re.compile(
     r"(same|valid|nobias|seq)|(p)(same|valid|\d{1,14}(?:x\d{1,14}){0,2})|([ksdgm])(\d{1,14}(?:x\d{1,14}){0,2})",
     re.ASCII,
@@ -274,12 +274,10 @@ def _split_token(token: str) -> tuple[str, _Options] | None:
     low = token.lower()
     if len(low) > _MAX_TOKEN_CHARS:
         return None
-    for kw in _ORDERED_KEYWORDS:
-        if low.startswith(kw):
-            rest = low[len(kw) :]
-            break
-    else:
+    found = _KEYWORD.match(low)
+    if found is None:
         return None
+    kw, rest = found.group(0), low[found.end() :]
     opts = _Options(word=kw)
     kind = _KEYWORDS[kw]
     i = 0

@@ -543,6 +543,30 @@ def test_runaway_loops_recursion_and_huge_numbers_are_bounded() -> None:
     assert isinstance(spec.layers[0].config["units"], SymbolRef)
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "t = ()\nfor i in range(1000):\n    t = (t,)\nx = t == t\nmodel = Sequential([Dense(1, input_shape=t)])\nmodel.add(t)",
+        "m = Sequential([Dense(1)])\nfor i in range(1000):\n    m = Sequential([m])\nmodel = m",
+        "n = " + "+".join(["a"] * 900) + "\nmodel = Sequential([Dense(n)])",
+        "model = Sequential([Dense(a" + ".b" * 900 + ")])",
+        "model = Sequential([Dense(f" + "()" * 900 + ")])",
+        "model = Sequential([Dense(a" + "[0]" * 900 + ")])",
+        "".join("    " * i + "if x:\n" for i in range(90)) + "    " * 90 + "model = Sequential([Dense(1)])",
+        "a = q\nfor i in range(1000):\n    a, b = a\nmodel = Sequential([Dense(a)])",
+        "def f(x):\n    return g(x)\ndef g(x):\n    return f(layers.Dense(1)(x))\ni = keras.Input((3,))\n"
+        "model = keras.Model(i, f(i))",
+    ],
+    ids=["nested-tuples", "nested-models", "long-sum", "long-attribute", "call-chain", "index-chain",
+         "deep-ifs", "unpacking-loop", "mutual-recursion"],
+)  # fmt: skip
+def test_deep_structures_are_bounded(code: str) -> None:
+    start = time.perf_counter()
+    spec = _parse(code)
+    assert spec.layers
+    assert time.perf_counter() - start < 1
+
+
 _PYTHONISH = st.lists(
     st.sampled_from(
         [
