@@ -34,7 +34,7 @@ __all__ = ["EXTENSIONS", "Console", "Subcommand", "build_parser", "default_lang"
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["bot.db_cli"]
 """Modules that register more subcommands when imported (``bot.explain_cli`` ...)."""
 
 
@@ -316,4 +316,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m bot.cli` runs this file as __main__; extensions register into the module `bot.cli`.
+    from bot.cli import main as _main
+
+    sys.exit(_main())
