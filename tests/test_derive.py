@@ -21,7 +21,7 @@ from calc.findings import Severity
 from calc.model import Format, Inbound, LayerSpec, ModelSpec, SymbolRef
 from calc.report import LayerReport, Report, Status
 from calc.types import Framework, Shape
-from tests.corpus import CORPUS, FIXTURES, model_ids
+from tests.corpus import CORPUS, FIXTURES, load, model_ids
 from tests.specs import Built, all_built, keras_spec, shape_tree, torchinfo_spec, variants
 
 K, T = Framework.KERAS, Framework.TORCH
@@ -178,6 +178,33 @@ def test_torchinfo_specs_list_what_torchinfo_prints() -> None:
             differ.append(mid)
             assert sorted(set(printed)) == sorted(set(mine)), mid
     assert differ == ["pt_resnet18_basicblock", "pt_transformer_encoder_layer"]
+
+
+def test_the_keras_parsers_output_derives_the_same() -> None:
+    """Every Keras 3 and tf.keras summary text in the corpus, read by the real parsers (120 and 80 columns,
+    nested models expanded or not): the same acceptance as the specs built from the JSON."""
+    from calc.parse import keras2, keras3
+    from tests.parse.keras_truth import model_id, summary_files, truth_rows
+
+    rows = right = 0
+    problems: list[str] = []
+    for prefix, parser in (("k3_", keras3), ("tfk2_", keras2)):
+        for path in summary_files(prefix):
+            report = derive_model(parser.parse(path.read_text()))
+            truth = truth_rows(path)
+            assert len(report.layers) == len(truth), path.name
+            for row, (_, layer) in zip(report.layers, truth, strict=True):
+                if "layers" in layer and ".expand_nested." in path.name:
+                    continue
+                rows += 1
+                right += row.params == layer["params"]
+                if row.status in OK_STATUSES and row.params != layer["params"]:
+                    problems.append(f"{path.name}:{layer['name']} {row.status} {row.params} != {layer['params']}")
+            d = load(model_id(path))
+            if (report.total_params, report.trainable_params) != (d["total_params"], d["trainable_params"]):
+                problems.append(f"{path.name}: totals {report.total_params}, {report.trainable_params}")
+    assert not problems, "\n".join(problems[:20])
+    assert right / rows >= 0.995, f"{right}/{rows}"
 
 
 # --- the seed question -----------------------------------------------------------------------

@@ -15,11 +15,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from calc.i18n import Message, register
-from calc.infer import Candidate, Child, Evidence, generator
+from calc.infer import MAX_CANDIDATES, Candidate, Child, Evidence, generator
 from calc.infer.common import (
     divisors,
     in_shape,
-    is_odd_square,
     kernel_shapes,
     out_shape,
     prod,
@@ -143,6 +142,20 @@ def _kernel_options(ev: Evidence, q_per_group: int, rank: int) -> list[tuple[int
     return list(kernel_shapes(q_per_group, rank))
 
 
+def _conv_plausibility(k: tuple[int, ...], g: int, c: int, hint: int | None, bias: bool) -> tuple[int, ...]:
+    """Penalties, summed, then the kernel's own rank: an odd square kernel up to 7 (0) over odd squares up
+    to 11 (2) over other kernels up to 7 wide (3) over the rest (5); groups 1 (0) over depthwise (1) over any other (4); the
+    previous row's channels (0) over channels solved from the count (3: a residual branch such as a ResNet
+    downsample reads another tensor; 5 for a channel count that is not a multiple of 8); a bias (0, the default) over none (1).
+    Ties go to the previous row's channels, then to the kernel."""
+    square = len(set(k)) == 1
+    odd = all(x % 2 == 1 for x in k)
+    kernel = 0 if square and odd and k[0] <= 7 else 2 if square and odd and k[0] <= 11 else 3 if max(k) <= 7 else 5
+    groups = 0 if g == 1 else 1 if g == c else 4
+    channel = 0 if c == hint else 3 if c % 8 == 0 or c in (1, 2, 3, 4) else 5
+    return (kernel + groups + channel + (0 if bias else 1), 0 if c == hint else 1, kernel)
+
+
 def _conv(ev: Evidence, transpose: bool) -> Iterator[Candidate]:
     rank = _rank_of(ev.kind)
     out, inp = out_shape(ev), in_shape(ev)
@@ -156,7 +169,7 @@ def _conv(ev: Evidence, transpose: bool) -> Iterator[Candidate]:
     if inp is not None and len(inp) != rank + 2:
         inp = None
     hint = inp[1] if inp is not None else None
-    combos: list[tuple[tuple[int, int, int, int], tuple[tuple[int, ...], int, bool, int]]] = []
+    combos: list[tuple[tuple[int, ...], tuple[tuple[int, ...], int, bool, int]]] = []
     if p is not None:
         for bias in (True, False):
             per = p - f if bias else p
@@ -173,12 +186,11 @@ def _conv(ev: Evidence, transpose: bool) -> Iterator[Candidate]:
                     if c % g or q % (c // g):
                         continue
                     for k in _kernel_options(ev, q // (c // g), rank):
-                        key = (0 if c == hint else 1, 0 if is_odd_square(k) else 1, 0 if g in (1, c) else 1,
-                               0 if bias else 1)
+                        key = _conv_plausibility(k, g, c, hint, bias)
                         combos.append((key, (k, g, bias, c)))
     elif hint is not None and ev.kernel_size is not None:
         for bias in (True, False):
-            combos.append(((0, 0, 0, 0 if bias else 1), (tuple(ev.kernel_size), 1, bias, hint)))
+            combos.append(((0 if bias else 1, 0, 0), (tuple(ev.kernel_size), 1, bias, hint)))
     combos.sort(key=lambda x: x[0])
     later: list[Candidate] = []
     for _, (k, g, bias, c) in combos:
@@ -340,6 +352,7 @@ def recurrent(ev: Evidence) -> Iterator[Candidate]:
     g = _GATES[ev.kind]
     p = ev.params
     hint = inp[-1] if inp is not None and len(inp) in (2, 3) else None
+    found: list[tuple[tuple[int, int, int, int], Candidate]] = []
     for dirs in (1, 2):
         if out[-1] % dirs:
             continue
@@ -359,8 +372,6 @@ def recurrent(ev: Evidence) -> Iterator[Candidate]:
                             options.append(per // h)
                 for n in options:
                     count = rnn_count(ev.kind, n, h, layers, dirs, bias)
-                    if p is not None and count != p:
-                        continue
                     cfg = {"input_size": n, "hidden_size": h, "num_layers": layers, "bidirectional": dirs == 2,
                            "bias": bias}
                     inferred = tuple(k for k, v in (("num_layers", layers != 1), ("bidirectional", dirs == 2),
@@ -368,9 +379,16 @@ def recurrent(ev: Evidence) -> Iterator[Candidate]:
                     inputs = None
                     if n != hint or ev.hinted:
                         inputs = ((*(inp[:-1] if inp is not None else (out[0], None)), n),)
-                    yield Candidate(cfg, inferred, inputs=inputs, undetermined=("batch_first",), params=count)
+                    # the previous row's width first (solving it from the count is the fallback), then the
+                    # simplest stack
+                    key = (0 if n == hint else 1, layers, dirs, 0 if bias else 1)
+                    found.append((key, Candidate(cfg, inferred, inputs=inputs, undetermined=("batch_first",),
+                                                 params=count)))
             if p is None:
                 break
+    found.sort(key=lambda x: x[0])
+    for _, cand in found[:MAX_CANDIDATES]:
+        yield cand
 
 
 # --- attention -------------------------------------------------------------------------------
