@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from bot.render.advice_json import result_advice
 from bot.render.report_json import report_document
 from calc.catalog import LayerCalc
 from calc.commands import CommandResult, CommandSpec
@@ -158,6 +159,7 @@ def result_document(result: CommandResult) -> dict[str, Any]:
         "max_units": result.max_units,
         "help": [_spec(s) for s in result.help],
         "report": None if result.report is None else report_document(result.report),  # /explain
+        "advice": result_advice(result),  # /suggest, /whatif
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from calc.catalog import LayerCalc
 from calc.commands import Arg, CommandResult, CommandSpec
+from calc.commands_advice import AdviceResult
 from calc.cost import Cost, Optimizer, format_bytes, param_bytes
 from calc.errors import LayerbotError
 from calc.findings import Finding, Severity
@@ -204,6 +205,11 @@ def _result_lines(result: CommandResult, lang: str) -> Iterable[str]:
         return
     if result.help:
         yield from _help_lines(result.help, lang)
+        return
+    if isinstance(result, AdviceResult):  # /suggest, /whatif
+        from bot.render.advice_text import advice_lines
+
+        yield from advice_lines(result, lang)
         return
     for layer in result.layers:
         yield from _layer_lines(layer, lang)
