@@ -215,7 +215,7 @@ _CONTAINER_KINDS = frozenset({"sequential", "functional", "model", "modulelist",
 _STATED_FORMATS = frozenset({Format.TORCH_REPR, Format.KERAS_CODE, Format.LAYER_LIST})
 _LEFTOVER_FORMATS = frozenset({Format.TORCHINFO})  # container rows print their own (leftover) parameters
 _MAX_FALLBACK_DERIVES = 24
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 # Process-wide memo of catalog derivations and of solved rows.  LayerCalc and the outcomes are immutable,
 # so sharing them between models is safe; many pasted models share layers (VGG16, ResNet50, the same
 # BatchNormalization on 64 channels...).  Bounded: cleared when full (dict operations are atomic, so
@@ -254,7 +254,7 @@ def _pick(tree: ShapeTree | None, tensor: int) -> Shape | None:
 
 def _same_shape(reported: ShapeTree | None, derived: ShapeTree | None) -> bool:
     """Equal where both say something: an unknown dim (None) on either side matches anything."""
-    if reported is None or derived is None:
+    if reported is None or derived is None or reported == derived:
         return True
     if isinstance(reported, list) or isinstance(derived, list):
         if isinstance(reported, list) and isinstance(derived, list):

@@ -569,3 +569,12 @@ def test_print_model_rows_get_an_input_of_the_right_rank() -> None:
     assert conv.inputs == ((None, 3, None, None),)
     relu = list(candidates(Evidence(T, "ReLU", None, None, None, stated=True)))
     assert relu and all(c.inputs is not None for c in relu)
+
+
+def test_conv_lstm_kernel_from_the_count() -> None:
+    config = {"filters": 16, "kernel_size": 3, "padding": "same", "return_sequences": True}
+    calc = derive("ConvLSTM2D", K, config, [(None, 10, 32, 32, 3)])
+    fits = [c for c in candidates(Evidence(K, "ConvLSTM2D", ((None, 10, 32, 32, 3),), calc.output, calc.params))
+            if c.params == calc.params]
+    assert fits[0].config["kernel_size"] == (3, 3) and fits[0].config["padding"] == "same"
+    assert fits[0].config["return_sequences"] is True

@@ -782,6 +782,36 @@ def time_distributed(ev: Evidence) -> Iterator[Candidate]:
                             inputs=proposal, undetermined=cand.undetermined, params=cand.params)
 
 
+@generator(K, "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+def conv_lstm(ev: Evidence) -> Iterator[Candidate]:
+    """4·(k·(c_in + filters)·filters + filters): the kernel volume from the count; the input convolution's
+    window arithmetic (the recurrent one keeps the size) from the shapes."""
+    rank = _rank_of(ev.kind)
+    inp = in_shape(ev)
+    if ev.stated:
+        yield from _stated(ev)
+        return
+    got = _rnn_out(ev)
+    if got is None or ev.params is None or inp is None or len(inp) != rank + 3:
+        return
+    out, state, _ = got
+    seq = len(out) == rank + 3
+    frame = out[2:] if seq else out[1:]
+    f, c = frame[-1], inp[-1]
+    if f is None or c is None or ev.params % 4:
+        return
+    for bias in (True, False):
+        rest = ev.params // 4 - (f if bias else 0)
+        if rest <= 0 or rest % ((c + f) * f):
+            continue
+        for k in kernel_shapes(rest // ((c + f) * f), rank):
+            frame_in: Shape = (None, *inp[2:])
+            for cfg, _ in _spatial(frame_in, (None, *frame), k, rank, causal=False, strided_dilation=False):
+                yield Candidate({"filters": f, "kernel_size": k, "use_bias": bias, "return_sequences": seq,
+                                 "return_state": state, **cfg},
+                                ("kernel_size",) + (() if bias else ("use_bias",)), _CONV_SHAPED, params=ev.params)
+
+
 # --- attention -------------------------------------------------------------------------------
 
 _HEADS = (8, 4, 12, 16, 2, 1, 6, 32, 3, 5)
@@ -848,6 +878,20 @@ def input_layer(ev: Evidence) -> Iterator[Candidate]:
         yield Candidate({}, inputs=())
         return
     yield Candidate({"batch_shape": out}, shaped=("batch_shape",), inputs=(), params=0)
+
+
+@generator(K, "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AdaptiveAveragePooling1D",
+           "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D")
+def adaptive_pool(ev: Evidence) -> Iterator[Candidate]:
+    rank = _rank_of(ev.kind)
+    out = out_shape(ev)
+    if ev.stated or out is None or len(out) != rank + 2:
+        yield from _stated(ev)
+        return
+    size = tuple(out[1:-1])
+    proposal = None if ev.inputs is not None else ((out[0], *([None] * rank), out[-1]),)
+    yield Candidate({"output_size": size if rank > 1 else size[0]}, shaped=("output_size",), inputs=proposal,
+                    params=0)
 
 
 @generator(K, "Flatten")
