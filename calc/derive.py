@@ -198,6 +198,11 @@ register(
             "input, so that 0 is not its count.",
             "zh": "{name} 尚未构建（Keras 显示 0 (unbuilt)）：在见到输入之前它的权重还不存在，所以这个 0 不是它的参数数量。",
         },
+        "derive.activation_unshown": {
+            "en": "{type} applies a function to each value (the summary does not say which one): no weights, "
+            "0 parameters, same shape.",
+            "zh": "{type} 对每个值施加一个函数（摘要没有说明是哪一个）：没有权重，0 个参数，形状不变。",
+        },
         "derive.cut_type": {
             "en": "{name}: the type is cut short ({type}); {kind} is the kind that fits its numbers.",
             "zh": "{name}：类型名被截断了（{type}）；符合它的数字的类型是 {kind}。",
@@ -363,7 +368,6 @@ class _Engine:
         self.symbols: dict[str, int] = {}
         self.names_of: dict[int, str] = {}
         self._sentinel_iter = _sentinels()
-        self.symbolic_rows: list[int] = []
         self.model_inputs: tuple[Shape, ...] | None = tuple(input_shapes) if input_shapes else (
             spec.input_shapes or None)
 
@@ -629,12 +633,15 @@ class _Engine:
         trainable, non_trainable = values.trainable, values.non_trainable
         if ls.trainable is False and self.fw is Framework.TORCH:
             trainable, non_trainable = 0, values.params
+        explanation = calc.explanation
+        if "activation" in cand.undetermined:  # the catalog would name a function the summary never shows
+            explanation = Message("derive.activation_unshown", {"type": ls.type})
         return LayerReport(
             name=ls.name,
             type=ls.type,
             depth=ls.depth,
             status=status,
-            explanation=calc.explanation,
+            explanation=explanation,
             output_shape=calc.output,
             params=values.params,
             trainable_params=trainable,
@@ -763,7 +770,6 @@ class _Engine:
         if text is not None and names:
             self.findings.append(Finding(Severity.INFO, "derive.symbolic", Message(
                 "derive.symbolic", {"name": label, "names": ", ".join(names), "formula": text}), label))
-            self.symbolic_rows.append(len(self.rows))
         params = None if names else calc.params
         config = {k: (self.names_of[v] if isinstance(v, int) and v in self.names_of else v)
                   for k, v in calc.config.items()}
