@@ -132,21 +132,26 @@ def _spatial(
         for a in range(rank)
     ]
     results: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+    seen: set[tuple[Any, ...]] = set()
     for pad in ("valid", "same", "causal") if causal else ("valid", "same"):
-        picks = [next((o for o in opts if o[0] == pad), None) for opts in per_axis]
-        if any(pk is None for pk in picks):
-            continue
-        strides = tuple(pk[1] for pk in picks if pk is not None)
-        dilation = tuple(pk[2] for pk in picks if pk is not None)
-        if not strided_dilation and max(strides) > 1 and max(dilation) > 1:
-            continue
-        rank_key = (max(dilation) > 1, max(strides), 0 if pad == "valid" else 1)
-        results.append(
-            (
-                (int(rank_key[0]), rank_key[1], rank_key[2]),
-                {"strides": strides, "padding": pad, "dilation_rate": dilation},
-            )
+        # Per axis the most plausible option; then (Keras refuses strides > 1 with dilation > 1 in a Conv) the
+        # options without dilation, and the options with stride 1.
+        rules = (
+            lambda o: True,
+            lambda o: o[2] == 1,
+            lambda o: o[1] == 1,
         )
+        for rule in rules:
+            picks = [next((o for o in opts if o[0] == pad and rule(o)), None) for opts in per_axis]
+            if any(pk is None for pk in picks):
+                continue
+            strides = tuple(pk[1] for pk in picks if pk is not None)
+            dilation = tuple(pk[2] for pk in picks if pk is not None)
+            if (not strided_dilation and max(strides) > 1 and max(dilation) > 1) or (strides, dilation, pad) in seen:
+                continue
+            seen.add((strides, dilation, pad))
+            rank_key = (int(max(dilation) > 1), max(strides), 0 if pad == "valid" else 1)
+            results.append((rank_key, {"strides": strides, "padding": pad, "dilation_rate": dilation}))
     results.sort(key=lambda r: r[0])
     return [(cfg, None) for _, cfg in results]
 
