@@ -14,6 +14,9 @@ parts — content, embeds, files and pages — that fits Discord's limits in Eng
          files  layers.md (every row as a Markdown table), params.png (when a chart helps)
          pages  the per-layer table as code-block pages for the Paginator
 
+:class:`~bot.discord.paginator.Paginator` and :class:`~bot.discord.translator.LayerbotTranslator` are
+re-exported here, so a front end imports everything it renders with from one module.
+
 How a front end sends a Reply: ``content``, ``embeds`` and ``[f.to_file() for f in files]`` (a
 :class:`discord.File` is single-use, so it is made at send time) in one message, ephemeral when
 ``ephemeral``; then, when there are ``pages``, ``pages[0]`` as a follow-up with a
@@ -48,6 +51,8 @@ from bot.discord.limits import (
     PAGE_LIMIT,
     TITLE_LIMIT,
 )
+from bot.discord.paginator import Paginator
+from bot.discord.translator import LayerbotTranslator
 from bot.render.advice_text import _classic_line, _count, _label, advice_lines, suggestion_lines, whatif_lines
 from bot.render.advice_text import _table as _advice_table
 from bot.render.report_text import _clip as _clip_cells
@@ -70,6 +75,8 @@ __all__ = [
     "CHART_MIN_BARS",
     "MAX_PAGES",
     "FileSpec",
+    "LayerbotTranslator",
+    "Paginator",
     "Reply",
     "code_pages",
     "markdown_table",
@@ -212,8 +219,8 @@ class Reply:
     """One answer, ready to send: see the module docstring for how."""
 
     content: str | None
-    embeds: tuple[discord.Embed, ...]
-    files: tuple[FileSpec, ...]
+    embeds: tuple[discord.Embed, ...] = ()
+    files: tuple[FileSpec, ...] = ()
     pages: tuple[str, ...] = ()
     ephemeral: bool = False
 
