@@ -236,8 +236,8 @@ def _draw(data: ChartData, lang: str) -> bytes:
             ax.spines[side].set_visible(False)
         for text in [*ax.get_yticklabels(), ax.title, ax.xaxis.label, *fig.texts]:
             text.set_parse_math(False)  # a layer named "$x$" is text, not mathtext
-        canvas.draw()
-        rgba = canvas.buffer_rgba()
+        canvas.draw()  # type: ignore[no-untyped-call]
+        rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
         image = Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1)
     # A palette of 64 colours: the chart has few (one bar colour, grey text) and the file stays small.
     # PIL writes no time stamp or software tag unless asked, so the bytes are deterministic.

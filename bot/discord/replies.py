@@ -625,9 +625,9 @@ def markdown_table(report: Report, lang: str) -> str:
         label = f"{row.name} ({row.type})" if row.name else row.type
         indent = "\u00a0\u00a0" * row.depth
         shape = format_shape(row.output_shape) if row.output_shape is not None else "?"
-        reported = "" if row.reported_params is None else f"{row.reported_params:,}"
+        said = " " if row.reported_params is None else f"{row.reported_params:,}"
         out.append("| " + " | ".join([
-            str(i), indent + _md_cell(label), _md_cell(shape), _params(row), reported or " ", ftext,
+            str(i), indent + _md_cell(label), _md_cell(shape), _params(row), said, ftext,
             _md_cell(_status(row, lang)),
         ]) + " |")  # fmt: skip
     out += ["", f"## {_t('discord.md.totals', lang)}", ""]
