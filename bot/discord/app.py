@@ -1,0 +1,406 @@
+"""The Discord bot: :class:`LayerBot`, given its resources by the launcher.
+
+    async with LayerBot(settings, store, pool) as bot:   # the launcher owns store and pool
+        await bot.start(token)
+
+Every question goes the same way, whichever cog received it (a slash command, a modal, the context
+menu, a mention or a DM):
+
+    rate limit ─▶ build the Request (download an attachment) ─▶ pool.run (a worker process: calc + reply)
+          └── "thinking…" (defer) if no answer after LAYERBOT_DEFER_AFTER seconds ──┘
+    ─▶ send the Reply and record the query in the store, together
+
+The cogs (``bot/discord/cogs``, one per feature) only turn Discord's input into a
+:class:`~bot.discord.worker.Request` and call :meth:`LayerBot.answer` / :meth:`LayerBot.answer_message`;
+nothing here computes anything about a layer.  The bot never pings anyone (``AllowedMentions.none()``
+on every message, even when it echoes "@everyone").  Errors are friendly and ephemeral; an unexpected
+one is logged with the command and its arguments, and the user gets a short apology, never silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.ratelimit import RateLimiter
+from bot.discord.replies import LayerbotTranslator, Paginator, Reply, reply_for_error
+from bot.discord.worker import (
+    CALC_VERSION,
+    Answer,
+    Request,
+    WorkerBusy,
+    WorkFailed,
+    WorkTimeout,
+    error_answer,
+)
+from bot.settings import Settings
+from bot.store.models import Outcome, Source
+from bot.store.records import QueryRecord
+from calc.errors import InputError, LayerbotError
+from calc.i18n import Message, locale_of, register
+
+if TYPE_CHECKING:
+    from bot.discord.worker import WorkerPool
+    from bot.store.repo import Store
+
+__all__ = ["EXTENSIONS", "NO_MENTIONS", "LayerBot", "LayerTree", "notice", "reply_kwargs"]
+
+log = logging.getLogger("bot.discord")
+
+EXTENSIONS: tuple[str, ...] = (
+    "bot.discord.cogs.calculators",
+    "bot.discord.cogs.explain",
+    "bot.discord.cogs.advice",
+    "bot.discord.cogs.help",
+    "bot.discord.cogs.mentions",
+)
+"""The cogs, one per feature.  One that fails to load is logged and the others still serve."""
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+TEXT_EXTENSIONS = (".txt", ".md", ".markdown", ".text", ".log", ".py")
+
+register(
+    {
+        "discord.bot.error.rate_limited": {
+            "en": "You are asking faster than I can keep up with; please wait {seconds} s and ask again.",
+            "zh": "你提问太快了，请等待 {seconds} 秒后再问。",
+        },
+        "discord.bot.error.attachment_too_large": {
+            "en": "{name} is {size} bytes; I read attachments up to {limit} bytes. Attach only the summary or the"
+            " layers you are asking about.",
+            "zh": "{name} 有 {size} 字节；我最多读取 {limit} 字节的附件。请只附上摘要或你想问的那几层。",
+        },
+        "discord.bot.error.attachment_kind": {
+            "en": "{name} is not a text file; attach a .txt or .md file with the summary, print(model) or code.",
+            "zh": "{name} 不是文本文件；请附上包含摘要、print(model) 输出或代码的 .txt 或 .md 文件。",
+        },
+        "discord.bot.error.attachment_unreadable": {
+            "en": "I could not download {name}; please attach it again.",
+            "zh": "我无法下载 {name}；请重新附加。",
+        },
+        "discord.bot.error.out_of_date": {
+            "en": "This command has changed since Discord last heard about it; try again in a minute (the bot's"
+            " owner needs to run `layerbot sync`).",
+            "zh": "这个命令在 Discord 上的定义已过期；请一分钟后再试（机器人的所有者需要运行 `layerbot sync`）。",
+        },
+        "discord.bot.error.option": {
+            "en": "{name}={value} is not a value I can use here. /help {command} shows what each option takes.",
+            "zh": "{name}={value} 在这里无法使用。/help {command} 会说明每个选项接受什么。",
+        },
+        "discord.bot.hint.empty": {
+            "en": "Paste a model.summary(), a torchinfo table, print(model) or Keras code after mentioning me (or"
+            " attach it as a .txt file), or type a command such as /dense 86400 4. /help lists them all.",
+            "zh": "提到我之后粘贴 model.summary()、torchinfo 表格、print(model) 的输出或 Keras 代码（或作为 .txt"
+            " 文件附上），或输入例如 /dense 86400 4 的命令。/help 会列出所有命令。",
+        },
+    }
+)
+
+
+def reply_kwargs(reply: Reply) -> dict[str, Any]:
+    """The first message of a reply: content, embeds and files (fresh File objects: a File is sent once)."""
+    return {
+        "content": reply.content,
+        "embeds": list(reply.embeds),
+        "files": [f.to_file() for f in reply.files],
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
+def notice(message: Message, locale: str) -> Reply:
+    """A short private note (not an error about the question): one line of text."""
+    return Reply(content=" ".join(message.render(locale).split()), ephemeral=True)
+
+
+def _clip(value: object, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe_options(options: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
+    items = options.items() if isinstance(options, Mapping) else options
+    return " ".join(f"{k}={_clip(v)}" for k, v in items)
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (what Windows tools write), else bytes as read."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+class LayerTree(app_commands.CommandTree["LayerBot"]):
+    """The command tree with the one global error handler."""
+
+    async def on_error(self, interaction: discord.Interaction[LayerBot], error: app_commands.AppCommandError, /) -> None:
+        await interaction.client.report_error(interaction, error)
+
+
+class LayerBot(commands.AutoShardedBot):
+    """layerbot on Discord.  ``store`` may be None (``layerbot sync`` answers nothing)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None,
+        pool: WorkerPool,
+        *,
+        extensions: Iterable[str] = EXTENSIONS,
+    ) -> None:
+        intents = discord.Intents.default()  # slash commands need none; mentions and DMs need (guild_)messages
+        intents.message_content = settings.message_content  # privileged: only when asked for
+        intents.typing = intents.dm_typing = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: mentions are read by the mentions cog
+            help_command=None,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=LayerTree,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
+            shard_count=settings.shard_count,
+            guild_ready_timeout=settings.guild_ready_timeout,
+            max_messages=None,  # no message cache: nothing needs old messages
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.store = store
+        self.pool = pool
+        self.limiter = RateLimiter(settings.rate_burst, settings.rate_per_minute)
+        self.initial_extensions = tuple(extensions)
+        self.answered = 0
+        self._views: weakref.WeakSet[discord.ui.View] = weakref.WeakSet()
+
+    # ------------------------------------------------------------------ start-up and shut-down
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(LayerbotTranslator())
+        for extension in self.initial_extensions:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                log.exception("could not load %s; its commands are missing", extension)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d guilds, shards %s", self.user, self.user.id if self.user else "?",
+                 len(self.guilds), sorted(self.shards))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the mentions cog answers messages (this only keeps the default away)."""
+
+    async def close(self) -> None:
+        for view in list(self._views):
+            view.stop()
+        await super().close()
+
+    # ------------------------------------------------------------------ answering an interaction
+
+    @staticmethod
+    def locale(interaction: discord.Interaction) -> str:
+        """The user's language (their Discord client's), else the server's."""
+        tag = interaction.locale.value if interaction.locale else None
+        if tag is None and interaction.guild_locale is not None:
+            tag = interaction.guild_locale.value
+        return locale_of(tag)
+
+    async def answer(
+        self, interaction: discord.Interaction, request: Request | Callable[[], Awaitable[Request]]
+    ) -> None:
+        """Answer a slash command, modal or context-menu interaction (see the module docstring)."""
+        started = time.perf_counter()
+        locale = self.locale(interaction)
+        wait = self.limiter.check(interaction.user.id)
+        if wait:
+            message = Message("discord.bot.error.rate_limited", {"seconds": max(1, round(wait + 0.5))})
+            await self.send_reply(interaction, notice(message, locale), locale, ephemeral=True)
+            return
+        work = asyncio.ensure_future(self._work(request, locale))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
+            if not done:
+                await interaction.response.defer(thinking=True)
+            result = await work
+        except BaseException:
+            work.cancel()
+            raise
+        ephemeral = result.reply.ephemeral or result.outcome is not Outcome.ANSWERED
+        record = self._record(result, started, locale, guild_id=interaction.guild_id,
+                              channel_id=interaction.channel_id, user_id=interaction.user.id)
+        await asyncio.gather(record, self.send_reply(interaction, result.reply, locale, ephemeral=ephemeral))
+        self.answered += 1
+
+    async def _work(self, request: Request | Callable[[], Awaitable[Request]], locale: str) -> Answer:
+        """The answer to a request (the request may first need an attachment downloaded)."""
+        if not isinstance(request, Request):
+            try:
+                request = await request()
+            except LayerbotError as exc:
+                blank = Request(None, line="", locale=locale)
+                return error_answer(blank, exc.message, outcome=Outcome.USER_ERROR, code=exc.message.key)
+        try:
+            result: Answer = await self.pool.run(request)
+            return result
+        except WorkTimeout:
+            message = Message("discord.bot.error.too_slow", {"seconds": round(self.settings.work_timeout)})
+            return error_answer(request, message, outcome=Outcome.USER_ERROR, code="discord.bot.error.too_slow")
+        except WorkerBusy:
+            return error_answer(request, Message("discord.bot.error.busy"), outcome=Outcome.USER_ERROR,
+                                code="discord.bot.error.busy")
+        except WorkFailed as exc:
+            log.error("the calculation failed for /%s %s\n%s", request.command or "(paste)",
+                      _describe_options(request.options) or _clip(request.line), exc.detail)
+            return error_answer(request, Message("discord.bot.error.internal"), outcome=Outcome.INTERNAL_ERROR,
+                                code="internal", internal=True)
+
+    async def _record(
+        self, result: Answer, started: float, locale: str, *, guild_id: int | None, channel_id: int | None,
+        user_id: int | None,
+    ) -> None:
+        if self.store is None:
+            return
+        await self.store.record(
+            QueryRecord(
+                source=Source.DISCORD,
+                command=result.command,
+                input_text=result.input_text,
+                calc_version=CALC_VERSION,
+                outcome=result.outcome,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                locale=locale,
+                input_format=result.input_format,
+                headline=result.headline,
+                layer_kinds=result.layer_kinds,
+                report=result.document,
+                duration_ms=round((time.perf_counter() - started) * 1000),
+                error_code=result.error_code,
+                error_text=result.error_text,
+            )
+        )
+
+    @staticmethod
+    def _error_reply(message: Message, locale: str, *, internal: bool = False) -> Reply:
+        return reply_for_error(message, locale, internal=internal)
+
+    def messages_of(self, reply: Reply, owner_id: int, locale: str) -> list[tuple[dict[str, Any], Paginator | None]]:
+        """What a reply is sent as: its content, embeds and files in one message; then, when it has
+        pages, the first page in a second message, with page buttons (only the asker may press them)
+        when there is more than one."""
+        parts: list[tuple[dict[str, Any], Paginator | None]] = []
+        if reply.content or reply.embeds or reply.files:
+            parts.append((reply_kwargs(reply), None))
+        if reply.pages:
+            page: dict[str, Any] = {"content": reply.pages[0], "allowed_mentions": NO_MENTIONS}
+            view = None
+            if len(reply.pages) > 1:
+                view = Paginator(owner_id, reply.pages, locale)
+                self._views.add(view)
+                page["view"] = view
+            parts.append((page, view))
+        return parts
+
+    async def send_reply(
+        self, interaction: discord.Interaction, reply: Reply, locale: str, *, ephemeral: bool | None = None
+    ) -> None:
+        """Send ``reply`` as the interaction's response (and follow-ups), or as follow-ups once deferred."""
+        private = reply.ephemeral if ephemeral is None else ephemeral
+        thinking = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+        for kwargs, view in self.messages_of(reply, interaction.user.id, locale):
+            sent: discord.InteractionMessage | discord.WebhookMessage | None = None
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**kwargs, ephemeral=private)
+                if view is not None:
+                    sent = await interaction.original_response()
+            else:
+                if private and thinking:
+                    # The "thinking…" message is public and the first follow-up would take its place (and
+                    # its visibility): remove it, so that the message goes to the asker alone.
+                    thinking = False
+                    with contextlib.suppress(discord.NotFound):
+                        await interaction.delete_original_response()
+                sent = await interaction.followup.send(**kwargs, ephemeral=private, wait=True)
+            if view is not None:
+                view.message = sent
+
+    async def send_message_reply(self, message: discord.Message, reply: Reply, locale: str) -> None:
+        """Send ``reply`` as replies to ``message`` (without pinging its author)."""
+        for kwargs, view in self.messages_of(reply, message.author.id, locale):
+            sent = await message.reply(**kwargs, mention_author=False)
+            if view is not None:
+                view.message = sent
+
+    async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """The one place an interaction's error becomes a message: friendly for the user's mistakes,
+        logged (with the command and its options) and apologised for otherwise."""
+        original = error.original if isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError) else error
+        locale = self.locale(interaction)
+        internal = False
+        if isinstance(original, LayerbotError) or (hasattr(original, "message") and isinstance(original.message, Message)):
+            message = original.message
+        elif isinstance(error, app_commands.TransformerError):
+            command = interaction.command.name if interaction.command else "?"
+            message = Message("discord.bot.error.option", {"name": "?", "value": _clip(error.value, 60), "command": command})
+        elif isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            log.warning("a command out of date with Discord was used (%s); run `layerbot sync`", error)
+            message = Message("discord.bot.error.out_of_date")
+        else:
+            name = interaction.command.qualified_name if interaction.command else f"interaction type {interaction.type}"
+            options = _describe_options(dict(interaction.namespace)) if interaction.command else ""
+            log.error("unexpected error in /%s %s (user %s, guild %s, channel %s)", name, options,
+                      interaction.user.id, interaction.guild_id, interaction.channel_id, exc_info=original)
+            message, internal = Message("discord.bot.error.internal"), True
+        try:
+            await self.send_reply(interaction, self._error_reply(message, locale, internal=internal), locale,
+                                  ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the user about an error (%s: %s)", type(exc).__name__, exc)
+
+    # ------------------------------------------------------------------ attachments
+
+    async def read_attachment(self, attachment: discord.Attachment) -> str:
+        """The text of a .txt/.md attachment, within LAYERBOT_MAX_ATTACHMENT_BYTES (else an InputError)."""
+        name = attachment.filename[:80]
+        kind = (attachment.content_type or "").split(";")[0].strip().lower()
+        if not (name.lower().endswith(TEXT_EXTENSIONS) or kind.startswith("text/")):
+            raise InputError("discord.bot.error.attachment_kind", name=name)
+        limit = self.settings.max_attachment_bytes
+        if attachment.size > limit:
+            raise InputError("discord.bot.error.attachment_too_large", name=name, size=attachment.size, limit=limit)
+        try:
+            data = await attachment.read()
+        except (discord.HTTPException, discord.NotFound) as exc:
+            log.warning("could not download an attachment (%s)", exc)
+            raise InputError("discord.bot.error.attachment_unreadable", name=name) from exc
+        if len(data) > limit:
+            raise InputError("discord.bot.error.attachment_too_large", name=name, size=len(data), limit=limit)
+        return _decode(data)
+
+    # ------------------------------------------------------------------ answering a message
+
+    async def answer_message(
+        self, message: discord.Message, request: Request | Callable[[], Awaitable[Request]], locale: str
+    ) -> None:
+        """Answer a message that mentions the bot (or a DM) with a reply to it."""
+        started = time.perf_counter()
+        wait = self.limiter.check(message.author.id)
+        if wait:
+            note = Message("discord.bot.error.rate_limited", {"seconds": max(1, round(wait + 0.5))})
+            await message.reply(**reply_kwargs(self._error_reply(note, locale)), mention_author=False)
+            return
+        async with message.channel.typing():
+            result = await self._work(request, locale)
+        record = self._record(result, started, locale, guild_id=message.guild.id if message.guild else None,
+                              channel_id=message.channel.id, user_id=message.author.id)
+        await asyncio.gather(self.send_message_reply(message, result.reply, locale), record)
+        self.answered += 1

@@ -1,0 +1,478 @@
+"""The calculations, off the event loop: a :class:`Request` goes to a worker process, an :class:`Answer`
+comes back, bounded by a hard timeout.
+
+    pool = WorkerPool("bot.discord.worker:answer", workers=2, timeout=10.0)
+    await pool.start()                       # the processes are up and have imported calc
+    answer = await pool.run(Request(...))    # WorkTimeout / WorkFailed / WorkerBusy on trouble
+    await pool.close()
+
+Why processes and not threads.  A pasted model goes through parsers and a bounded interpreter that
+are careful, but one pathological paste can still take seconds of pure-Python CPU.  In a thread it
+would hold the GIL against the gateway's heartbeats and every other user's answer, and a thread cannot
+be stopped: a timeout would only stop *waiting* for it.  A worker process runs beside the event loop,
+and when it overruns its time it is killed and replaced, so the bot keeps answering everyone else.
+The price is pickling a request and an answer (plain dataclasses, kilobytes) and one process per
+worker, started once (``forkserver``: calc is imported once in the server and each worker is forked
+from it, so a replacement is ready in milliseconds).
+
+What a worker runs is configuration, not code: ``LAYERBOT_WORK`` names ``module:function`` (default
+:func:`answer`), so a test can run a deliberately slow calculation through the very same pool.
+
+The work function :func:`answer` does everything CPU-bound for one question: the router or the explain
+pipeline (calc), the Discord reply (:mod:`bot.discord.replies`: text, embeds, the chart PNG) and the
+JSON document the store keeps.  The event loop only downloads, sends and records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from bot.discord.replies import FileSpec, Reply, reply_for_error, reply_for_result
+from bot.store.models import Outcome
+from bot.store.records import Headline, layer_kinds
+from calc.commands import find, invoke, run
+from calc.errors import LayerbotError
+from calc.i18n import Message, register
+
+__all__ = [
+    "CALC_VERSION",
+    "Answer",
+    "FileSpec",
+    "PoolClosed",
+    "Reply",
+    "Request",
+    "WorkFailed",
+    "WorkTimeout",
+    "WorkerBusy",
+    "WorkerPool",
+    "answer",
+    "load_work",
+    "warm_up",
+]
+
+log = logging.getLogger("bot.discord.worker")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("layerbot")
+    except PackageNotFoundError:
+        return "dev"
+
+
+CALC_VERSION = _version()
+"""Stored with every answer: a cached answer is only reused by the same version of the calculations."""
+
+register(
+    {
+        "discord.bot.error.too_slow": {
+            "en": "This took too long (more than {seconds} s), so I stopped working on it. If it is a very large"
+            " paste, try a smaller part of it, or the layers you are asking about.",
+            "zh": "计算超时（超过 {seconds} 秒），我已停止处理。如果粘贴的内容很大，请只发送其中一部分，或只发送你想问的层。",
+        },
+        "discord.bot.error.busy": {
+            "en": "I am busy with other questions right now; please ask again in a few seconds.",
+            "zh": "我正在处理其他问题，请过几秒再问一次。",
+        },
+        "discord.bot.error.internal": {
+            "en": "Sorry, something went wrong on my side while answering this. It has been logged; please try"
+            " again or rephrase the question.",
+            "zh": "抱歉，回答时我这边出了问题。错误已记录；请重试或换一种方式提问。",
+        },
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# What crosses the process boundary: plain, picklable data.
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One question.  Either a command with typed options (a slash command, a modal, the context menu)
+    or ``line``: what someone typed or pasted (a mention, a DM, a terminal line) — a ``/command ...``
+    line goes to the router, anything else is a pasted model for ``/explain``."""
+
+    command: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    line: str | None = None
+    locale: str = "en"
+
+    @property
+    def input_text(self) -> str:
+        """The question as text, for the store: ``/dense in_features=86400 units=4`` or the paste."""
+        if self.command is None:
+            return self.line or ""
+        text = ""
+        parts = [f"/{self.command}"]
+        for name, value in self.options.items():
+            if isinstance(value, str) and ("\n" in value or len(value) > 200):
+                text += "\n" + value  # a paste goes below the command line, as in the terminal
+            else:
+                parts.append(f"{name}={value}")
+        return " ".join(parts) + text
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The reply to send and what the store keeps about it."""
+
+    reply: Reply
+    outcome: Outcome
+    command: str
+    input_text: str
+    input_format: str | None = None
+    headline: Headline = field(default_factory=Headline)
+    layer_kinds: Mapping[str, int] = field(default_factory=dict)
+    document: Mapping[str, Any] | None = None
+    duration_ms: int = 0
+    error_code: str | None = None
+    error_text: str | None = None
+
+
+def _is_command_line(line: str) -> bool:
+    first = line.lstrip().split(maxsplit=1)[0] if line.strip() else ""
+    return first.startswith("/") and find(first) is not None
+
+
+def answer(request: Request) -> Answer:
+    """The default work function: calc, then the reply and the stored document (runs in a worker)."""
+    from bot.render.json import result_document
+
+    started = time.perf_counter()
+    text = request.input_text
+    command = request.command or "explain"
+    try:
+        if request.command is not None:
+            result = invoke(request.command, request.options)
+        elif _is_command_line(request.line or ""):
+            result = run((request.line or "").strip())
+        else:
+            result = invoke("explain", {"text": request.line or ""})
+        command = result.command
+        reply = reply_for_result(result, request.locale)
+        answered = result.report if result.report is not None else result
+        return Answer(
+            reply=reply,
+            outcome=Outcome.ANSWERED,
+            command=command,
+            input_text=text,
+            input_format=None if result.report is None else result.report.format.value,
+            headline=Headline.of(answered),
+            layer_kinds=layer_kinds(answered),
+            document=result_document(result),
+            duration_ms=round((time.perf_counter() - started) * 1000),
+        )
+    except LayerbotError as exc:
+        if request.command is None and _is_command_line(request.line or ""):
+            command = (request.line or "").split(maxsplit=1)[0].removeprefix("/")
+            spec = find(command)
+            command = spec.name if spec is not None else command
+        return Answer(
+            reply=reply_for_error(exc, request.locale),
+            outcome=Outcome.USER_ERROR,
+            command=command,
+            input_text=text,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+            error_code=exc.message.key,
+            error_text=" ".join(exc.message.render("en").split()),
+        )
+
+
+PRELOAD = ("matplotlib.figure", "matplotlib.backends.backend_agg")
+"""Heavy modules the fork server imports once for every worker (the /explain chart draws with them)."""
+
+
+def warm_up() -> None:
+    """Run once in each new worker before it takes questions, so that the first answers are as fast as
+    later ones: a layer command, /help, and a small pasted model (its reply draws a chart)."""
+    answer(Request("dense", {"in_features": 86400, "units": 4}))
+    answer(Request("help", {}))
+    answer(Request(None, line="/explain 32x32x3 conv8k3 conv8k3 flatten dense16 dense4"))
+
+
+def load_work(path: str) -> Callable[[Any], Any]:
+    """``module:function`` → the function (what ``LAYERBOT_WORK`` names)."""
+    module_name, _, name = path.partition(":")
+    module = importlib.import_module(module_name)
+    work = getattr(module, name, None)
+    if not callable(work):
+        raise LookupError(f"{path}: {module_name} has no function {name}")
+    return work  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------------
+# The pool.
+
+
+class WorkTimeout(Exception):
+    """The calculation overran the hard timeout; its worker was killed and is being replaced."""
+
+
+class WorkFailed(Exception):
+    """The work function raised (a bug) or its worker died; ``detail`` holds the worker's traceback."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail.strip().splitlines()[-1] if detail.strip() else "worker failed")
+        self.detail = detail
+
+
+class WorkerBusy(Exception):
+    """Every worker stayed busy for a whole timeout: the question was not started."""
+
+
+class PoolClosed(Exception):
+    pass
+
+
+def _serve(conn: Connection, work_path: str) -> None:
+    """A worker process: import the work function, say ready, then answer requests until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which closes the pool
+    try:
+        work = load_work(work_path)
+        module = importlib.import_module(work_path.partition(":")[0])
+        warm = getattr(module, "warm_up", None)
+        if callable(warm):
+            warm()
+    except BaseException:  # noqa: BLE001 - reported to the parent, which refuses to start
+        conn.send(("failed", traceback.format_exc()))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", work(message))
+        except BaseException:  # noqa: BLE001 - a bug in one answer must not end the worker
+            reply = ("error", traceback.format_exc())
+        try:
+            conn.send(reply)
+        except Exception:  # noqa: BLE001 - e.g. an answer that cannot be pickled: say so instead
+            conn.send(("error", traceback.format_exc()))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    jobs: int = 0
+
+
+class WorkerPool:
+    """``workers`` processes running ``work`` (``module:function``), one request at a time each.
+
+    :meth:`run` waits for a free worker (at most ``timeout`` seconds: :class:`WorkerBusy`), then for the
+    answer (at most ``timeout`` seconds: :class:`WorkTimeout`, and that worker is killed and replaced).
+    A work function that raises gives :class:`WorkFailed` with its traceback; the worker carries on.
+    """
+
+    def __init__(
+        self,
+        work: str,
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        start_method: str = "forkserver",
+        start_timeout: float = 120.0,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.work = work
+        self.size = workers
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self._ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            # Modules imported once in the fork server, so every worker (and every replacement) starts with them.
+            self._ctx.set_forkserver_preload([*PRELOAD, __name__, work.partition(":")[0]])
+        # One thread per busy worker waits on its pipe (plus room to start replacements).
+        self._threads = ThreadPoolExecutor(max_workers=2 * workers + 1, thread_name_prefix="layerbot-worker-io")
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._started = False
+        self._closed = False
+        self.restarts = 0
+        self.completed = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> WorkerPool:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def busy(self) -> int:
+        return len(self._all) - self._idle.qsize()
+
+    async def start(self) -> None:
+        """Start every worker and wait until each has imported the work function (raises if one cannot)."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        except BaseException:
+            await self.close()
+            raise
+        for worker in workers:
+            self._idle.put_nowait(worker)
+        log.info("%d calculation workers ready (%s, timeout %.1f s)", self.size, self.work, self.timeout)
+
+    async def _spawn(self) -> _Worker:
+        loop = asyncio.get_running_loop()
+        worker = await loop.run_in_executor(self._threads, self._start_process)
+        self._all.add(worker)
+        try:
+            status, detail = await asyncio.wait_for(
+                loop.run_in_executor(self._threads, worker.conn.recv), self.start_timeout
+            )
+        except (EOFError, OSError, TimeoutError) as exc:
+            await self._kill(worker)
+            raise RuntimeError(f"a calculation worker did not start ({type(exc).__name__})") from exc
+        if status != "ready":
+            await self._kill(worker)
+            raise RuntimeError(f"a calculation worker could not load {self.work}:\n{detail}")
+        return worker
+
+    def _start_process(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_serve, args=(child, self.work), name="layerbot-worker", daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    async def _kill(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.process.join(5.0)
+            worker.conn.close()
+            with contextlib.suppress(ValueError):
+                worker.process.close()
+
+        await loop.run_in_executor(self._threads, stop)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start another in its place, in the background."""
+        self.restarts += 1
+
+        async def replace() -> None:
+            await self._kill(worker)
+            if self._closed:
+                return
+            try:
+                fresh = await self._spawn()
+            except Exception:
+                log.exception("could not replace a calculation worker; %d left", len(self._all))
+                return
+            if self._closed:
+                await self._kill(fresh)
+            else:
+                self._idle.put_nowait(fresh)
+
+        task = asyncio.get_running_loop().create_task(replace(), name="layerbot-worker-replace")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """Stop every worker (idle ones are asked, busy ones killed) and the I/O threads."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        idle: list[_Worker] = []
+        while not self._idle.empty():
+            idle.append(self._idle.get_nowait())
+        loop = asyncio.get_running_loop()
+
+        def ask_to_stop(worker: _Worker) -> None:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+            worker.process.join(2.0)
+
+        await asyncio.gather(*(loop.run_in_executor(self._threads, ask_to_stop, w) for w in idle))
+        await asyncio.gather(*(self._kill(w) for w in list(self._all)))
+        await loop.run_in_executor(None, self._threads.shutdown)
+
+    # ------------------------------------------------------------------ work
+
+    async def run(self, request: Any) -> Any:
+        """The work function's result for ``request``, computed in a worker process."""
+        if self._closed:
+            raise PoolClosed("the worker pool is closed")
+        if not self._started:
+            raise PoolClosed("the worker pool was never started")
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+        except TimeoutError:
+            raise WorkerBusy(f"no worker was free for {self.timeout:.1f} s") from None
+        loop = asyncio.get_running_loop()
+
+        def roundtrip() -> tuple[str, Any]:
+            worker.conn.send(request)
+            reply: tuple[str, Any] = worker.conn.recv()
+            return reply
+
+        pending = loop.run_in_executor(self._threads, roundtrip)
+        try:
+            status, value = await asyncio.wait_for(pending, self.timeout)
+        except TimeoutError:
+            log.warning("a calculation overran %.1f s; its worker (pid %s) is killed and replaced",
+                        self.timeout, worker.process.pid)
+            self._replace(worker)
+            raise WorkTimeout(f"the calculation took more than {self.timeout:.1f} s") from None
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkFailed(f"the worker process died ({type(exc).__name__}: {exc})") from exc
+        except BaseException:
+            self._replace(worker)  # cancelled mid-question: its answer would arrive for the next one
+            raise
+        worker.jobs += 1
+        self.completed += 1
+        if self._closed:
+            await self._kill(worker)
+        else:
+            self._idle.put_nowait(worker)
+        if status != "ok":
+            raise WorkFailed(str(value))
+        return value
+
+
+def error_answer(request: Request, message: Message, *, outcome: Outcome, code: str, internal: bool = False) -> Answer:
+    """An answer that is only an error message (used when the work could not be done at all)."""
+    return Answer(
+        reply=reply_for_error(message, request.locale, internal=internal),
+        outcome=outcome,
+        command=request.command or "explain",
+        input_text=request.input_text,
+        error_code=code,
+        error_text=" ".join(message.render("en").split()),
+    )
