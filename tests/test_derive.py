@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calc.derive import derive_model
 from calc.findings import Severity
@@ -670,3 +672,64 @@ def test_inbound_names_cut_short_are_matched_by_their_beginning() -> None:
     report = derive_model(ModelSpec(Format.KERAS3, K, rows, total_params=4_392))
     assert [r.status for r in report.layers] == [Status.OK, Status.OK, Status.OK]
     assert report.total_params == 4_392
+
+
+# --- whatever a parser hands over ------------------------------------------------------------
+
+_FUZZ_KERAS = ["Dense", "Conv2D", "Conv1D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D",
+               "GlobalAveragePooling2D", "BatchNormalization", "LayerNormalization", "GroupNormalization",
+               "Embedding", "LSTM", "GRU", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Reshape",
+               "Permute", "Concatenate", "Add", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "RepeatVector",
+               "InputLayer", "Flatten", "Activation", "Dropout", "PReLU", "Sequential", "MyLayer", "Conv2…"]
+_FUZZ_TORCH = ["Conv2d", "ConvTranspose2d", "Linear", "BatchNorm2d", "LayerNorm", "GroupNorm", "Embedding", "LSTM",
+               "MaxPool2d", "AdaptiveAvgPool2d", "Flatten", "MultiheadAttention", "TransformerEncoderLayer", "ReLU",
+               "Sequential", "BasicBlock", "ZeroPad2d", "Upsample"]
+
+
+@st.composite
+def _any_spec(draw: st.DrawFn) -> ModelSpec:
+    torch = draw(st.booleans())
+    dims = st.one_of(st.none(), st.integers(-2, 300))
+    shapes = st.lists(dims, min_size=1, max_size=5).map(tuple)
+    trees = st.one_of(st.none(), shapes, st.lists(shapes, min_size=1, max_size=3))
+    values = st.one_of(st.integers(-5, 600), st.booleans(), st.none(), st.text(max_size=4),
+                       st.tuples(st.integers(-2, 9), st.integers(-2, 9)), st.just(SymbolRef("n")))
+    keys = st.sampled_from(["units", "filters", "kernel_size", "strides", "padding", "axis", "in_features",
+                            "in_channels", "num_heads", "embed_dim", "layer", "normalized_shape", "input_size"])
+    rows = []
+    for i in range(draw(st.integers(0, 7))):
+        rows.append(LayerSpec(
+            type=draw(st.sampled_from(_FUZZ_TORCH if torch else _FUZZ_KERAS)),
+            name=f"l{i}" if draw(st.booleans()) else None,
+            depth=draw(st.integers(0, 3)),
+            config=draw(st.dictionaries(keys, values, max_size=3)),
+            output_shape=draw(trees),
+            input_shape=draw(st.one_of(st.none(), shapes)),
+            params=draw(st.one_of(st.none(), st.integers(-10**9, 10**9))),
+            trainable=draw(st.sampled_from([None, True, False])),
+            unbuilt=draw(st.booleans()),
+            recursive=draw(st.booleans()),
+            is_container=draw(st.booleans()),
+            inbound=tuple(Inbound(f"l{draw(st.integers(0, 8))}", 0, draw(st.integers(0, 3)))
+                          for _ in range(draw(st.integers(0, 2)))),
+        ))
+    formats = [Format.TORCHINFO, Format.TORCH_REPR] if torch else [Format.KERAS3, Format.KERAS2, Format.KERAS_CODE]
+    return ModelSpec(draw(st.sampled_from(formats)), T if torch else K, tuple(rows),
+                     input_shapes=tuple(draw(st.lists(shapes, max_size=2))),
+                     total_params=draw(st.one_of(st.none(), st.integers(-10**9, 10**9))),
+                     trainable_params=draw(st.one_of(st.none(), st.integers(0, 10**6))),
+                     optimizer_params=draw(st.one_of(st.none(), st.integers(0, 10**6))))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_any_spec())
+def test_any_spec_gets_a_report_and_never_raises(spec: ModelSpec) -> None:
+    report = derive_model(spec)
+    assert len(report.layers) == len(spec.layers)
+    for finding in report.findings:
+        finding.message.render("en")
+        finding.message.render("zh")
+    for row in report.layers:
+        row.explanation.render("zh")
+        assert row.status is not Status.OK or row.params is not None or row.symbolic_formula is not None \
+            or row.is_container

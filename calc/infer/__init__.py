@@ -30,7 +30,7 @@ The contract of a generator:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from calc.i18n import Message
@@ -114,18 +114,46 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _sane(tree: ShapeTree | None) -> ShapeTree | None:
+    """A printed size below 1 means nothing a layer can have (a garbled paste): read it as unknown."""
+    if tree is None:
+        return None
+    if isinstance(tree, list):
+        return [t for t in (_sane(x) for x in tree) if t is not None]
+    if all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 1) for d in tree):
+        return tree
+    return tuple(d if isinstance(d, int) and not isinstance(d, bool) and d >= 1 else None for d in tree)
+
+
+def _from(gen: Generator, ev: Evidence) -> Iterator[Candidate]:
+    """A generator's candidates.  Generators are heuristics over numbers a parser read from pasted text: one
+    that trips over a degenerate case (a zero width, a shape of the wrong rank) ends its list rather than
+    the whole report; the engine then reports the row as underdetermined."""
+    try:
+        yield from gen(ev)
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError):
+        return
+
+
 def candidates(ev: Evidence) -> Iterator[Candidate]:
     """Configurations to try, most plausible first.
 
     What the text states always wins over what a generator proposes; a key the text states is never
-    reported as inferred.  Repeats are not filtered here: the engine caches derivations.  Without a generator: the stated configuration alone, with the output as
-    its input when the input is unknown (a layer that keeps its input's shape).
+    reported as inferred.  Repeats are not filtered here: the engine caches derivations.  Without a
+    generator: the stated configuration alone, with the output as its input when the input is unknown
+    (a layer that keeps its input's shape).
     """
+    output, inputs = _sane(ev.output), ev.inputs
+    if inputs is not None:
+        inputs = tuple(s for s in (_sane(x) for x in inputs) if isinstance(s, tuple))
+    if output is not ev.output or inputs != ev.inputs or (ev.params is not None and ev.params < 0):
+        params = ev.params if ev.params is None or ev.params >= 0 else ev.params % 2**32  # an int32 wrap
+        ev = replace(ev, output=output, inputs=inputs, params=params)
     gen = _GENERATORS.get((ev.framework, ev.kind.lower()))
     if gen is not None:
         count = 0
         stated = ev.config
-        for cand in gen(ev):
+        for cand in _from(gen, ev):
             if count >= MAX_CANDIDATES:
                 return
             count += 1
