@@ -14,8 +14,9 @@ Rows are taken in order.  A row's input is, in this order of trust:
 * nothing: the first row of a summary whose input is not printed.  The generators then propose one.
 
 A ``print(model)`` text lists modules, not a data flow, so its rows read nothing from each other.
-Each row's reported output (when printed) is what the next row reads, so one bad row stays one bad
-row.
+Each row's printed output is what the next row reads — unless no configuration reproduces it (a
+typo in the paste is likelier than every later row being wrong); then the derived output is passed
+on.  Either way one bad row stays one bad row.
 
 Each row
 --------

@@ -12,8 +12,10 @@ separately); the parsers' own tests check that they read the texts into the same
   with its whole count); a leaf row shows its count, a container row only what the module holds
   outside its children (``--`` → None).  Variant ``torchinfo_cols`` adds the input shapes and the
   kernel column.  Rows are in ``named_modules()`` order; torchinfo prints forward-call order, which
-  agrees for these models except where a module is called twice (tests/test_derive.py checks this
-  against the corpus texts).
+  agrees for these models except ResNet-18 (each BasicBlock calls its ReLU twice, and torchinfo prints
+  both calls) and TransformerEncoderLayer (forward runs dropout1 and norm1 before linear1);
+  tests/test_derive.py checks this against the corpus texts.  Variant ``torchinfo_depth99`` shows
+  every depth (``summary(depth=99)``).
 * ``print(model)`` (``pt_*``): every module with the configuration its repr prints, no shapes, no
   counts.  A module whose repr shows no arguments (``MultiheadAttention(``,
   ``TransformerEncoderLayer(``) has an empty configuration, as the parser would give it.

@@ -733,3 +733,13 @@ def test_any_spec_gets_a_report_and_never_raises(spec: ModelSpec) -> None:
         row.explanation.render("zh")
         assert row.status is not Status.OK or row.params is not None or row.symbolic_formula is not None \
             or row.is_container
+
+
+def test_tf_keras_multiple_shapes_of_a_subclassed_model() -> None:
+    """tf.keras prints "multiple" for a subclassed model's layers: units come from the counts."""
+    rows = tuple(LayerSpec(type="Dense", name=n, output_shape=None, output_shape_text="multiple", params=p)
+                 for n, p in (("d1", 100_480), ("d2", 1_290)))
+    report = derive_model(ModelSpec(Format.KERAS2, K, rows, input_shapes=((None, 784),), total_params=101_770))
+    assert [(r.status, r.config["units"], r.output_shape) for r in report.layers] == [
+        (Status.INFERRED, 128, (None, 128)), (Status.INFERRED, 10, (None, 10))]
+    assert report.total_params == 101_770 and not report.findings

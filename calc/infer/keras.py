@@ -88,10 +88,18 @@ def dense(ev: Evidence) -> Iterator[Candidate]:
     if ev.stated:
         yield from _stated(ev)
         return
+    n = inp[-1] if inp is not None and inp else None
+    p = ev.params
+    if (out is None or not out or out[-1] is None) and n is not None and p is not None and inp is not None:
+        # tf.keras prints "multiple" for a subclassed model's layers: the units from the count
+        for bias, per in ((True, n + 1), (False, n)):
+            if per > 0 and p % per == 0:
+                yield Candidate({"units": p // per, "use_bias": bias}, ("units",) + (() if bias else ("use_bias",)),
+                                params=p)
+        return
     if out is None or not out or out[-1] is None:
         return
-    u, p = out[-1], ev.params
-    n = inp[-1] if inp is not None and inp else None
+    u = out[-1]
     if n is not None:
         opts = [(True, n * u + u), (False, n * u)]
         if p is not None and p == n * u:
