@@ -23,9 +23,18 @@ from bot.discord.replies import (
 from calc.commands import commands, run
 from calc.errors import InputError, LayerbotError
 from calc.i18n import Message
-from tests.discord_render._util import EVIL_CODE, SEED, all_texts, embed_texts, grouped_numbers, unsafe_mentions
+from tests.discord_render._util import (
+    EVIL_CODE,
+    FIXTURES,
+    SEED,
+    all_texts,
+    embed_texts,
+    grouped_numbers,
+    unsafe_mentions,
+)
 
 LANGS = ("en", "zh")
+SEED_QUESTION = (FIXTURES / "seed_question.txt").read_text()
 
 EDGE_CASES = [
     "/dense 86400 4",
@@ -51,6 +60,7 @@ EDGE_CASES = [
     f"/whatif dense_2 units=172800\n{SEED}",
     f"/whatif input 128x128x3; add pool 2\n{SEED}",
     f"/explain {SEED}",
+    f"/explain {SEED_QUESTION}",
     f"/explain {EVIL_CODE}",
     "/explain 256x256x3 conv32k3 pool2 flatten dense512 dense4",
     "/explain 32x32x3 pool2 flatten",
