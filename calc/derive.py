@@ -314,6 +314,7 @@ class _Scope:
     depth: int
     prev: tuple[Shape, ...] | None  # inputs for the next sequential child
     children: list[int] = field(default_factory=list)
+    last: ShapeTree | None = None  # the last child's output: the container's, when its row shows none
 
 
 @dataclass
@@ -379,7 +380,7 @@ class _Engine:
         scopes = [_Scope(None, -1, self.model_inputs)]
         for i, ls in enumerate(layers):
             while len(scopes) > 1 and ls.depth <= scopes[-1].depth:
-                self._close(scopes.pop())
+                self._pop(scopes)
             scope = scopes[-1]
             scope.children.append(i)
             inputs, hinted = self._inputs(ls, scope)
@@ -398,14 +399,32 @@ class _Engine:
             else:
                 row, out = self._leaf(ls, inputs, hinted)
                 self._append(row, repeat=ls.recursive)
-            if ls.name:
-                self.outputs[ls.name] = out
-            first = _first_shape(out)
-            scope.prev = (first,) if first is not None else None
+            self._output(scope, ls, out)
         cut = any(f.code == "parse.truncated" for f in self.spec.findings)
         while len(scopes) > 1:
-            self._close(scopes.pop(), cut=cut)
+            self._pop(scopes, cut=cut)
         return self._totals()
+
+    def _output(self, scope: _Scope, ls: LayerSpec, out: ShapeTree | None) -> None:
+        """A row's output becomes what the next row of its level reads (and what "Connected to" names)."""
+        if ls.name:
+            self.outputs[ls.name] = out
+        if not ls.recursive or out is not None:
+            scope.last = out
+        first = _first_shape(out)
+        scope.prev = (first,) if first is not None else None
+
+    def _pop(self, scopes: list[_Scope], *, cut: bool = False) -> None:
+        """Close the innermost container.  Code does not state a nested model's output: it is its last layer's."""
+        scope = scopes.pop()
+        self._close(scope, cut=cut)
+        if scope.index is None:
+            return
+        ls = self.spec.layers[scope.index]
+        if ls.output_shape is None and scope.last is not None and not cut:
+            row = self.rows[scope.index]
+            self.rows[scope.index] = replace(row, output_shape=self._clean_shape(scope.last))
+            self._output(scopes[-1], ls, scope.last)
 
     def _append(self, row: LayerReport, *, repeat: bool = False) -> None:
         self.rows.append(row)

@@ -743,3 +743,15 @@ def test_tf_keras_multiple_shapes_of_a_subclassed_model() -> None:
     assert [(r.status, r.config["units"], r.output_shape) for r in report.layers] == [
         (Status.INFERRED, 128, (None, 128)), (Status.INFERRED, 10, (None, 10))]
     assert report.total_params == 101_770 and not report.findings
+
+
+def test_a_nested_model_in_code_outputs_what_its_last_layer_does() -> None:
+    """Keras code states no shapes: the layer after a nested Sequential reads its last layer's output."""
+    rows = (LayerSpec(type="Sequential", name="features", depth=0, is_container=True),
+            LayerSpec(type="Conv2D", depth=1, config={"filters": 32, "kernel_size": (3, 3)}),
+            LayerSpec(type="GlobalAveragePooling2D", depth=1),
+            LayerSpec(type="Dense", depth=0, config={"units": 10}))
+    spec = ModelSpec(Format.KERAS_CODE, K, rows, input_shapes=((None, 32, 32, 3),))
+    report = derive_model(spec)
+    assert report.layers[0].params == 896 and report.layers[0].output_shape == (None, 32)
+    assert report.layers[3].params == 330 and report.total_params == 1_226
