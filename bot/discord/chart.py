@@ -37,7 +37,7 @@ from calc.report import Report
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["LOG_SPAN", "MAX_BARS", "ChartData", "chart_data", "has_cjk_font", "params_chart_png"]
+__all__ = ["LOG_SPAN", "MAX_BARS", "ChartData", "chart_data", "has_cjk_font", "params_chart_png", "warm_up"]
 
 MAX_BARS = 40
 """Most bars drawn; a larger model shows its largest layers and says how many it left out."""
@@ -152,6 +152,13 @@ def _charmap(path: str) -> frozenset[int]:
 
 def _drawable(text: str, glyphs: frozenset[int]) -> str:
     return "".join(c if ord(c) in glyphs or c in " \t" else "?" for c in text)
+
+
+def warm_up() -> None:
+    """Pay matplotlib's start-up once, ahead of the first reply: import it with Agg, find the fonts and
+    draw a tiny chart (about 1.5 s on a slow machine, then ~0.2 s per chart).  A worker process that
+    renders replies can call this when it starts."""
+    _draw(ChartData(labels=("a", "b"), values=(1, 1_000), total=1_001, count=2, log=True), "en")
 
 
 def _thousands(x: float, _pos: object = None) -> str:

@@ -121,6 +121,11 @@ def test_agg_backend() -> None:
     assert matplotlib.get_backend().lower() == "agg"
 
 
+def test_warm_up() -> None:
+    chart.warm_up()
+    assert chart._matplotlib().get_backend().lower() == "agg"
+
+
 def test_thousands_on_the_axis() -> None:
     assert chart._thousands(1_000_000) == "1,000,000"
     assert chart._thousands(10) == "10"
