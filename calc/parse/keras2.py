@@ -49,7 +49,7 @@ from calc.parse._keras import (
     read_totals,
     split_name_type,
 )
-from calc.parse.text import parse_int
+from calc.parse.text import has_line, parse_int
 from calc.types import Framework, Shape
 
 __all__ = ["detect", "parse"]
@@ -57,8 +57,13 @@ __all__ = ["detect", "parse"]
 _HEADER = re.compile(r"^(?P<lead>[ \t]*)Layer \(type\)\s+Output Shape")
 _DETECT = re.compile(r"^[ \t]*Layer \(type\)[ \t]+Output Shape", re.MULTILINE)
 _TORCHSUMMARY_ROW = re.compile(r"^[ \t]*[A-Za-z_]\w*-\d+[ \t]+\[-1\b", re.MULTILINE)
-_COLUMNS = (("Layer (type)", "layer"), ("Output Shape", "shape"), ("Param", "param"), ("Connected", "conn"),
-            ("Trainable", "trainable"))
+_COLUMNS = (
+    ("Layer (type)", "layer"),
+    ("Output Shape", "shape"),
+    ("Param", "param"),
+    ("Connected", "conn"),
+    ("Trainable", "trainable"),
+)
 _MODEL_LINE = re.compile(r'^\s*Model:\s*"')
 
 # First line of a row: name, optional "(Type)" (maybe cut: "(MaxPooling2", or empty "(" when tf.keras
@@ -78,7 +83,7 @@ _MAX_JUNK = 12  # unreadable lines in a row before the table is taken to have en
 
 def detect(text: str) -> bool:
     """A ``Layer (type)   Output Shape`` header, and none of torchsummary's ``Conv2d-1   [-1, …]`` rows."""
-    return _DETECT.search(text) is not None and _TORCHSUMMARY_ROW.search(text) is None
+    return has_line(text, "Layer (type)", _DETECT) and not has_line(text, "[-1", _TORCHSUMMARY_ROW)
 
 
 @dataclass

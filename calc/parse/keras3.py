@@ -38,12 +38,13 @@ from calc.parse._keras import (
     read_totals,
     split_name_type,
 )
-from calc.parse.text import parse_int
+from calc.parse.text import has_line, parse_int
 from calc.types import Framework, Shape
 
 __all__ = ["detect", "parse"]
 
 _VERTICAL = "┃│|║"
+_VERTICALS = frozenset(_VERTICAL)  # one character each: "" (a blank line) is not in it
 _HORIZONTAL = "━─-=═"
 _BORDER = "━─-=═+┏┳┓┡╇┩├┼┤└┴┘┌┬┐╞╪╡╘╧╛╒╤╕╔╦╗╠╬╣╚╩╝┠┨┯┷┿╂╋┣┫┗┛┻╭╮╰╯┃│|║ "
 _NEST_MARKS = "└├│"
@@ -65,7 +66,7 @@ _DEFAULT_ROLES = {
 
 def detect(text: str) -> bool:
     """A rich box table with a ``Layer (type)`` header, or rich's heavy-head borders (``┏━┳`` / ``┡━╇``)."""
-    return _DETECT_HEADER.search(text) is not None or _DETECT_TOP.search(text) is not None
+    return has_line(text, "(type)", _DETECT_HEADER) or has_line(text, "━", _DETECT_TOP)
 
 
 def _is_rule(line: str) -> bool:
@@ -80,13 +81,14 @@ def _is_cell(line: str) -> bool:
 
 def _split(line: str, header_borders: list[int]) -> list[str] | None:
     """The raw cells of one table line (padding kept).  A right-cropped line gives a last, open cell."""
-    pos = [m.start() for m in _VBAR.finditer(line)]
-    if not pos:
-        return None
-    if len(pos) > len(header_borders) and header_borders and all(
-        p < len(line) and line[p] in _VERTICAL for p in header_borders
-    ):
-        pos = header_borders  # a "│" inside a cell: trust the header's borders
+    n = len(line)
+    if header_borders and all(p < n and line[p] in _VERTICAL for p in header_borders):
+        # Every header border is a bar here (the usual line): cut there, whatever "│" a cell holds.
+        pos = header_borders
+    else:
+        pos = [m.start() for m in _VBAR.finditer(line)]
+        if not pos:
+            return None
     cells = [line[a + 1 : b] for a, b in pairwise(pos)]
     tail = line[pos[-1] + 1 :]
     if tail.strip():
@@ -177,7 +179,7 @@ def parse(text: str) -> ModelSpec:
             cur = None
             i += 1
             continue
-        if _is_cell(line):
+        if line.lstrip()[:1] in _VERTICALS:  # a cell line (it is not a rule)
             parts = _split(line, borders)
             if parts is None or len(parts) > len(roles):
                 found.skipped(i + 1, line)
@@ -185,8 +187,11 @@ def parse(text: str) -> ModelSpec:
                 i += 1
                 continue
             parts += [""] * (len(roles) - len(parts))
-            if cur is not None and "param" in col and _starts_number(parts[col["param"]]) and any(
-                _starts_number(c[col["param"]]) for c in cur.lines
+            if (
+                cur is not None
+                and "param" in col
+                and _starts_number(parts[col["param"]])
+                and any(_starts_number(c[col["param"]]) for c in cur.lines)
             ):
                 cur = None  # a new row without a separator line between
             if cur is None:
@@ -233,9 +238,7 @@ def parse(text: str) -> ModelSpec:
 
     specs = tuple(LayerSpec(**d) for d in layers)
     inputs: list[Shape] = [
-        s.output_shape
-        for s in specs
-        if s.depth == 0 and s.type == "InputLayer" and isinstance(s.output_shape, tuple)
+        s.output_shape for s in specs if s.depth == 0 and s.type == "InputLayer" and isinstance(s.output_shape, tuple)
     ]
     return ModelSpec(
         format=Format.KERAS3,
@@ -257,6 +260,8 @@ def _starts_number(cell: str) -> bool:
 
 
 def _joined(row: _Row, k: int) -> str:
+    if len(row.lines) == 1:  # most rows fit on one line
+        return row.lines[0][k].strip()
     return " ".join(p for p in (cells[k].strip() for cells in row.lines) if p)
 
 
@@ -307,4 +312,3 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
     if cut_example is not None:
         found.names_cut.append(cut_example)
     return d
-

@@ -40,6 +40,7 @@ from calc.findings import Finding, Severity
 from calc.i18n import Message, register
 from calc.model import Format, LayerSpec, ModelSpec
 from calc.parse._torch_common import finding, resolve_type, torch_entry_positional
+from calc.parse.text import has_line
 from calc.types import Framework
 
 __all__ = ["detect", "parse"]
@@ -58,12 +59,12 @@ register(
     {
         "parse.torch_repr.none": {
             "en": (
-                "I found no PyTorch print(model) output here. It looks like \"Net(\" followed by lines such as "
-                "\"  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))\" and a closing \")\"."
+                'I found no PyTorch print(model) output here. It looks like "Net(" followed by lines such as '
+                '"  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))" and a closing ")".'
             ),
             "zh": (
-                "这里没有找到 PyTorch 的 print(model) 输出。它的样子是 \"Net(\"，后面跟着如 "
-                "\"  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))\" 的行，最后是 \")\"。"
+                '这里没有找到 PyTorch 的 print(model) 输出。它的样子是 "Net("，后面跟着如 '
+                '"  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))" 的行，最后是 ")"。'
             ),
         },
     }
@@ -82,7 +83,7 @@ _RANGE = re.compile(r"^(\d{1,7})-(\d{1,7})$")
 
 def detect(text: str) -> bool:
     """At least one ``(name): Type(`` child line, which only ``nn.Module.__repr__`` prints."""
-    return _CHILD_ANY.search(text) is not None
+    return has_line(text, "): ", _CHILD_ANY)
 
 
 @dataclass
@@ -176,8 +177,11 @@ def parse(text: str) -> ModelSpec:
             if frame.children == 0 and frame.row is not None:
                 rows[frame.row].args.append(line.strip())  # the container's own extra_repr
             else:
-                findings.append(finding("parse.skipped_row", "parse.torch.skipped_row", line=i, format=_FORMAT,
-                                        text=line.strip()[:80]))
+                findings.append(
+                    finding(
+                        "parse.skipped_row", "parse.torch.skipped_row", line=i, format=_FORMAT, text=line.strip()[:80]
+                    )
+                )
             continue
         rest = m.group("rest")
         depth = _balance(rest, 1)
@@ -198,8 +202,11 @@ def parse(text: str) -> ModelSpec:
             joined += 1
             depth = _balance(rest, 1)
         if depth < 0 or (depth > 0 and rest.strip()):
-            findings.append(finding("parse.skipped_row", "parse.torch.skipped_row", line=line_no, format=_FORMAT,
-                                    text=line.strip()[:80]))
+            findings.append(
+                finding(
+                    "parse.skipped_row", "parse.torch.skipped_row", line=line_no, format=_FORMAT, text=line.strip()[:80]
+                )
+            )
             continue
         name, first, count = _child_name(m.group("name"), m.group("count"))
         frame.children += 1
@@ -214,8 +221,15 @@ def parse(text: str) -> ModelSpec:
                 _repeat(rows, len(rows) - 1, frame.path, first, count, findings)
 
     if stack:
-        findings.append(finding("parse.truncated", "parse.torch.truncated", format=_FORMAT,
-                                missing=Message("parse.torch.missing_close"), rows=len(rows)))
+        findings.append(
+            finding(
+                "parse.truncated",
+                "parse.torch.truncated",
+                format=_FORMAT,
+                missing=Message("parse.torch.missing_close"),
+                rows=len(rows),
+            )
+        )
         while stack:
             _close(stack.pop(), rows, findings)
     if not rows:
@@ -268,15 +282,18 @@ def _repeat(rows: list[_Row], at: int, parent: str, first: int, count: int, find
     """Expand ``(first-…): count x`` — the subtree ``rows[at:]`` — into ``count`` copies, renamed."""
     block = rows[at:]
     if len(rows) + len(block) * (count - 1) > MAX_ROWS:
-        findings.append(finding("parse.repeat_capped", "parse.torch.repeat_capped", layer=rows[at].name or rows[at].type,
-                                count=count))
+        findings.append(
+            finding(
+                "parse.repeat_capped", "parse.torch.repeat_capped", layer=rows[at].name or rows[at].type, count=count
+            )
+        )
         rows[at].args.append(f"_repeat={count}")
         return
     old = f"{parent}.{first}" if parent else str(first)
     for k in range(1, count):
         new = f"{parent}.{first + k}" if parent else str(first + k)
         for r in block:
-            name = new + (r.name or "")[len(old):]
+            name = new + (r.name or "")[len(old) :]
             rows.append(_Row(r.type, name, r.depth, r.line, list(r.args), r.is_container))
 
 
@@ -297,8 +314,15 @@ def _spec(rows: list[_Row], findings: list[Finding]) -> ModelSpec:
     for r in rows:
         config, ok = _read_args(r.type, r.args)
         if not ok:
-            findings.append(finding("parse.args_unread", "parse.torch.args_unread", Severity.INFO,
-                                    layer=r.name or r.type, text=", ".join(r.args)[:120]))
+            findings.append(
+                finding(
+                    "parse.args_unread",
+                    "parse.torch.args_unread",
+                    Severity.INFO,
+                    layer=r.name or r.type,
+                    text=", ".join(r.args)[:120],
+                )
+            )
         layers.append(
             LayerSpec(
                 type=r.type,
@@ -310,8 +334,9 @@ def _spec(rows: list[_Row], findings: list[Finding]) -> ModelSpec:
                 resolved_type=resolve_type(r.type),
             )
         )
-    return ModelSpec(format=Format.TORCH_REPR, framework=Framework.TORCH, layers=tuple(layers),
-                     findings=tuple(findings))
+    return ModelSpec(
+        format=Format.TORCH_REPR, framework=Framework.TORCH, layers=tuple(layers), findings=tuple(findings)
+    )
 
 
 def _nesting(text: str) -> int:

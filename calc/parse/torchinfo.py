@@ -45,7 +45,7 @@ from calc.findings import Finding, Severity
 from calc.i18n import Message, register
 from calc.model import Format, LayerSpec, ModelSpec
 from calc.parse._torch_common import CONTAINER_TYPES, finding, parse_shape, resolve_type, scaled_count
-from calc.parse.text import parse_int
+from calc.parse.text import has_line, parse_int
 from calc.types import Framework, Shape, ShapeTree
 
 __all__ = ["detect", "parse"]
@@ -56,12 +56,12 @@ register(
     {
         "parse.torchinfo.none": {
             "en": (
-                "I found no torchinfo table here. It starts with a header line \"Layer (type:depth-idx)   Output Shape"
-                "   Param #\" between lines of \"=\" and has rows such as \"├─Conv2d: 1-1   [1, 10, 24, 24]   260\"."
+                'I found no torchinfo table here. It starts with a header line "Layer (type:depth-idx)   Output Shape'
+                '   Param #" between lines of "=" and has rows such as "├─Conv2d: 1-1   [1, 10, 24, 24]   260".'
             ),
             "zh": (
-                "这里没有找到 torchinfo 表格。它以夹在 \"=\" 分隔线之间的表头 \"Layer (type:depth-idx)   Output Shape"
-                "   Param #\" 开始，行的样子如 \"├─Conv2d: 1-1   [1, 10, 24, 24]   260\"。"
+                '这里没有找到 torchinfo 表格。它以夹在 "=" 分隔线之间的表头 "Layer (type:depth-idx)   Output Shape'
+                '   Param #" 开始，行的样子如 "├─Conv2d: 1-1   [1, 10, 24, 24]   260"。'
             ),
         },
     }
@@ -99,7 +99,7 @@ def detect(text: str) -> bool:
 
 def _looks_like(text: str) -> bool:
     # The header alone is not enough: Keras 2 and torchsummary print "Layer (type)  Output Shape  Param #" too.
-    return bool(_HEADER_ANY.search(text) and (_TREE_ROW.search(text) or _EXTRA_MARK.search(text)))
+    return has_line(text, "Layer (type", _HEADER_ANY) and bool(_TREE_ROW.search(text) or _EXTRA_MARK.search(text))
 
 
 @dataclass
@@ -152,7 +152,7 @@ def _assign(row: _Row, columns: list[tuple[str, int | None]], width: int) -> dic
     full = row.full
     for piece in row.more:
         full = full.ljust(width) + piece if width else f"{full}  {piece.strip()}"
-    values = full[row.offset:]
+    values = full[row.offset :]
     cells_fast = _GAP.split(values.strip())
     if len(cells_fast) == len(columns):  # the usual row: cells apart by at least two spaces
         return {title: cell for (title, _), cell in zip(columns, cells_fast, strict=True)}
@@ -218,8 +218,9 @@ def parse(text: str) -> ModelSpec:
         else:
             break
         i += 1
-    columns: list[tuple[str, int | None]] = [(m.group(), m.start() if width or i == header_at + 1 else None)
-                                             for m in _COLUMN.finditer(header)]
+    columns: list[tuple[str, int | None]] = [
+        (m.group(), m.start() if width or i == header_at + 1 else None) for m in _COLUMN.finditer(header)
+    ]
     while i < len(lines) and (_RULE_PIECE.match(lines[i]) or not lines[i].strip()):
         i += 1
 
@@ -289,8 +290,15 @@ def parse(text: str) -> ModelSpec:
         elif line and not _RULE_PIECE.match(line) and not _SIZE_LINE.match(line) and not width:
             break
     if "Total params" not in totals:
-        findings.append(finding("parse.truncated", "parse.torch.truncated", format=_FORMAT,
-                                missing=Message("parse.torch.missing_totals"), rows=len(rows)))
+        findings.append(
+            finding(
+                "parse.truncated",
+                "parse.torch.truncated",
+                format=_FORMAT,
+                missing=Message("parse.torch.missing_totals"),
+                rows=len(rows),
+            )
+        )
     if skipped_verbose:
         findings.append(finding("parse.verbose_rows", "parse.torch.verbose_rows", Severity.INFO, count=skipped_verbose))
 
@@ -335,7 +343,7 @@ def _layers(
         has_children = k + 1 < len(rows) and rows[k + 1].depth > row.depth
         container = has_children or row.type in CONTAINER_TYPES
 
-        del path[row.depth:]
+        del path[row.depth :]
         path.extend([None] * (row.depth - len(path)))
         path.append(row.var)
         name: str | None = None
@@ -358,8 +366,16 @@ def _layers(
             else:
                 params = _int(cell)
             if params is None and cell not in ("--", "(recursive)"):
-                findings.append(finding("parse.bad_cell", "parse.torch.skipped_row", Severity.INFO, line=row.line,
-                                        format=_FORMAT, text=cell[:80]))
+                findings.append(
+                    finding(
+                        "parse.bad_cell",
+                        "parse.torch.skipped_row",
+                        Severity.INFO,
+                        line=row.line,
+                        format=_FORMAT,
+                        text=cell[:80],
+                    )
+                )
         flag = cells.get("Trainable")
         if flag in ("True", "False"):
             trainable = flag == "True"

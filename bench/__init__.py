@@ -1,0 +1,5 @@
+"""layerbot's benchmark: ``python -m bench`` prints every speed figure and the machine it ran on.
+
+See :mod:`bench.harness` for what is measured and how; ``bench/fixtures/`` holds the summaries
+(``tools/bench_fixtures.py`` made the PyTorch ones with the real frameworks).
+"""
