@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import select
 import sys
 from collections.abc import Callable
@@ -202,14 +203,26 @@ class _Lines:
     def peek(self) -> str | None:
         return self._ahead[0] if self._ahead else None
 
+    def push_back(self, line: str) -> None:
+        self._ahead.insert(0, line)
+
+
+def _is_command(line: str) -> bool:
+    """A line that starts a new question: ``/word ...`` (a command, known or not, or /quit)."""
+    return re.match(r"\s*/[A-Za-z]", line) is not None
+
 
 def _read_paste(lines: _Lines, first: list[str], *, prompt: str) -> str:
-    """Lines until a blank line that ends the paste: two blank lines always do; one does when nothing
-    more is waiting or the next line is a command (a summary has a blank line before its totals)."""
+    """Lines until the paste ends: at a ``/command`` line (left for the next question), or at a blank
+    line — two blank lines always end it; one does when nothing more is waiting or a command follows
+    (a Keras summary has a blank line before its totals)."""
     collected = list(first)
     while True:
         line = lines.read(prompt if not lines.more_waiting() else "")
         if line is None:
+            break
+        if _is_command(line):
+            lines.push_back(line)
             break
         if line.strip():
             collected.append(line)
@@ -217,7 +230,7 @@ def _read_paste(lines: _Lines, first: list[str], *, prompt: str) -> str:
         if not lines.more_waiting():
             break
         following = lines.peek()
-        if following is None or not following.strip() or following.lstrip().startswith("/"):
+        if following is None or not following.strip() or _is_command(following):
             break
         collected.append(line)
     return "\n".join(collected)

@@ -6,8 +6,6 @@ language, nobody is ever pinged, mistakes get friendly private answers, and ever
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.store.models import Outcome
@@ -165,4 +163,3 @@ async def test_an_unexpected_error_is_logged_with_the_command_and_the_user_gets_
         assert entry.outcome is Outcome.INTERNAL_ERROR
         after = await r.standin.wait_for_reply(await r.standin.send_command("dense", {"in_features": 8, "units": 2}))
         assert not after.original["flags"] & EPHEMERAL  # the worker carried on
-    await asyncio.sleep(0)
