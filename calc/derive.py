@@ -21,10 +21,14 @@ on.  Either way one bad row stays one bad row.
 Each row
 --------
 :mod:`calc.infer` proposes configurations, most plausible first, and says which values it solved
-from the count (status "inferred") or the shapes.  The engine derives them through the catalog
-(cached per model) and keeps the first that reproduces the reported count and output shape.  When
-none does, the most plausible one that reproduces the *shape* is layerbot's answer, and the row is a
-mismatch whose ``params`` hold the right value.  When the count is not printed at all (a narrow
+from the count (status "inferred") or the shapes.  The engine derives them through the catalog and
+keeps the first that reproduces the reported count and output shape.  When none does, the one that
+reproduces the *shape* with the count nearest the printed one is layerbot's answer, and the row is a
+mismatch whose ``params`` hold the right value.  A type printed cut short (``GlobalAveragePool…``) is
+tried as each kind it may be.
+
+Derivations and solved rows are memoized process-wide (bounded): a DenseNet121 summary has 429 rows
+but 263 distinct ones, and a bot sees the same layers again and again.  When the count is not printed at all (a narrow
 Keras 3 table) the most plausible configuration gives the row's numbers; if another configuration
 fits the same shapes with a different count, the row is "unknown" and a finding lists both.
 
