@@ -201,6 +201,23 @@ def read_shape(text: str) -> tuple[ShapeTree | None, str | None, bool]:
     ``output_shape_text`` keeps the printed text when it is not a plain shape: ``multiple``, ``?``, a cut
     or unreadable shape, or tf.keras's one-element list ``[(None, 28, 28, 1)]`` (read as that one shape).
     """
+    hit = _READ_SHAPE_MEMO.get(text)
+    if hit is not None:
+        return hit
+    read = _read_shape(text)
+    if not isinstance(read[0], list):  # a tuple, None and str are shared safely; a list of shapes is not
+        if len(_READ_SHAPE_MEMO) >= _MEMO_LIMIT:
+            _READ_SHAPE_MEMO.clear()
+        _READ_SHAPE_MEMO[text] = read
+    return read
+
+
+_MEMO_LIMIT = 4096
+_READ_SHAPE_MEMO: dict[str, tuple[ShapeTree | None, str | None, bool]] = {}
+"""Shape cells recur (a DenseNet prints ``(None, 56, 56, 128)`` dozens of times): each is read once."""
+
+
+def _read_shape(text: str) -> tuple[ShapeTree | None, str | None, bool]:
     text = " ".join(text.split())
     if not text:
         return None, None, False
@@ -234,21 +251,106 @@ def split_name_type(cell: str) -> tuple[str, str, bool]:
 
 # Layer names Keras prints as types, for resolving a cut type when the catalog does not know it (yet).
 _KNOWN_KERAS = (
-    "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout", "Attention", "Average",
-    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization", "Bidirectional",
-    "CategoryEncoding", "CenterCrop", "Concatenate", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
-    "Conv3D", "Conv3DTranspose", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Cropping1D", "Cropping2D", "Cropping3D",
-    "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dot", "Dropout", "EinsumDense", "ELU",
-    "Embedding", "Flatten", "Functional", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-    "GlobalMaxPooling3D", "GroupNormalization", "GroupQueryAttention", "GRU", "Hashing", "Identity", "InputLayer",
-    "Lambda", "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "Maximum", "MaxPooling1D", "MaxPooling2D",
-    "MaxPooling3D", "Minimum", "Model", "MultiHeadAttention", "Multiply", "Normalization", "Permute", "PReLU",
-    "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
-    "Reshape", "Resizing", "ReLU", "RepeatVector", "Sequential", "SeparableConv1D", "SeparableConv2D", "SimpleRNN",
-    "SlicingOpLambda", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Subtract",
-    "TextVectorization", "TFOpLambda", "ThresholdedReLU", "TimeDistributed", "UnitNormalization", "UpSampling1D",
-    "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"
+    "Activation",
+    "ActivityRegularization",
+    "Add",
+    "AdditiveAttention",
+    "AlphaDropout",
+    "Attention",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "BatchNormalization",
+    "Bidirectional",
+    "CategoryEncoding",
+    "CenterCrop",
+    "Concatenate",
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "Dense",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "Discretization",
+    "Dot",
+    "Dropout",
+    "EinsumDense",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "Functional",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GroupNormalization",
+    "GroupQueryAttention",
+    "GRU",
+    "Hashing",
+    "Identity",
+    "InputLayer",
+    "Lambda",
+    "LayerNormalization",
+    "LeakyReLU",
+    "LSTM",
+    "Masking",
+    "Maximum",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "Minimum",
+    "Model",
+    "MultiHeadAttention",
+    "Multiply",
+    "Normalization",
+    "Permute",
+    "PReLU",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Reshape",
+    "Resizing",
+    "ReLU",
+    "RepeatVector",
+    "Sequential",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SimpleRNN",
+    "SlicingOpLambda",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "Subtract",
+    "TextVectorization",
+    "TFOpLambda",
+    "ThresholdedReLU",
+    "TimeDistributed",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
 )
 
 
@@ -294,6 +396,7 @@ class TypeResolver:
 
 _CONN_FULL = re.compile(r"^(?P<layer>[^\[\]]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]$")
 _CONN_SPLIT = re.compile(r"[\s,]+")
+_CONN_ODD = re.compile(r"[\s,'\"]")  # what makes a cell more than one plain entry
 _CONN_PART = re.compile(r"^(?P<layer>[^\[]*)(?:\[(?P<node>\d*)\]?(?:\[(?P<tensor>\d*)\]?)?)?")
 
 
@@ -306,6 +409,10 @@ def parse_connections(text: str) -> tuple[tuple[Inbound, ...], bool]:
     text = text.strip()
     if text in ("", "-", "[]"):
         return (), False
+    if not _CONN_ODD.search(text):  # one plain entry, ``conv1_bn[0][0]``: the usual cell
+        m = _CONN_FULL.match(text)
+        if m is not None:
+            return (Inbound(m.group("layer"), int(m.group("node")), int(m.group("tensor"))),), False
     out: list[Inbound] = []
     cut = False
     for raw in _CONN_SPLIT.split(text):

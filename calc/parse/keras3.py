@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from calc.errors import InputError
@@ -94,6 +95,28 @@ def _split(line: str, header_borders: list[int]) -> list[str] | None:
     if tail.strip():
         cells.append(tail)
     return cells
+
+
+class _Cutter:
+    """The header's borders, ready to cut the usual line (a bar at every border) without a regex."""
+
+    __slots__ = ("borders", "cuts", "last", "pick")
+
+    def __init__(self, borders: list[int]) -> None:
+        self.borders = borders
+        self.last = borders[-1]
+        self.pick = itemgetter(*borders)  # the characters at the borders (one border: that character)
+        self.cuts = [slice(a + 1, b) for a, b in pairwise(borders)]
+
+    def split(self, line: str) -> list[str] | None:
+        """:func:`_split` of ``line`` with these borders, the same cells."""
+        if len(line) > self.last and _VERTICALS.issuperset(self.pick(line)):
+            cells = [line[c] for c in self.cuts]
+            tail = line[self.last + 1 :]
+            if tail.strip():
+                cells.append(tail)
+            return cells
+        return _split(line, self.borders)
 
 
 @dataclass
@@ -173,25 +196,30 @@ def parse(text: str) -> ModelSpec:
     cur: _Row | None = None
     i = body
     n = len(lines)
+    nroles = len(roles)
+    pk = col.get("param")
+    cut = _Cutter(borders).split if borders else lambda line: _split(line, [])
     while i < n:
         line = lines[i]
-        if _is_rule(line):
+        s = line.strip()  # _is_rule, inline: this loop runs once per line of the table
+        if s and not s.strip(_BORDER) and any(c in s for c in _HORIZONTAL):
             cur = None
             i += 1
             continue
-        if line.lstrip()[:1] in _VERTICALS:  # a cell line (it is not a rule)
-            parts = _split(line, borders)
-            if parts is None or len(parts) > len(roles):
+        if s[:1] in _VERTICALS:  # a cell line (it is not a rule)
+            parts = cut(line)
+            if parts is None or len(parts) > nroles:
                 found.skipped(i + 1, line)
                 cur = None
                 i += 1
                 continue
-            parts += [""] * (len(roles) - len(parts))
+            if len(parts) < nroles:
+                parts += [""] * (nroles - len(parts))
             if (
                 cur is not None
-                and "param" in col
-                and _starts_number(parts[col["param"]])
-                and any(_starts_number(c[col["param"]]) for c in cur.lines)
+                and pk is not None
+                and _starts_number(parts[pk])
+                and any(_starts_number(c[pk]) for c in cur.lines)
             ):
                 cur = None  # a new row without a separator line between
             if cur is None:
@@ -260,9 +288,10 @@ def _starts_number(cell: str) -> bool:
 
 
 def _joined(row: _Row, k: int) -> str:
-    if len(row.lines) == 1:  # most rows fit on one line
-        return row.lines[0][k].strip()
-    return " ".join(p for p in (cells[k].strip() for cells in row.lines) if p)
+    lines = row.lines
+    if len(lines) == 1:  # most rows fit on one line
+        return lines[0][k].strip()
+    return " ".join([p for cells in lines if (p := cells[k].strip())])
 
 
 def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
@@ -276,11 +305,10 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
     if content[:1] in _NEST_MARKS and content[1:2] == " ":
         depth = max(1, (lead + 1) // 3)  # Keras 3 prefixes "   " * depth + "└ "
         content = content[2:].strip()
-    rest = [cells[c].strip() for cells in row.lines[1:]]
-    cell = " ".join(p for p in [content, *rest] if p)
     if not content:
         found.skipped(line_no, " ".join(p.strip() for p in row.lines[0] if p.strip()))
         return None
+    cell = " ".join([content, *[p for cells in row.lines[1:] if (p := cells[c].strip())]])
     name, typ, closed = split_name_type(cell)
     d: dict[str, Any] = {"name": name or None, "type": typ, "depth": depth, "line": line_no}
     complete = closed and not typ.endswith(ELLIPSIS)
