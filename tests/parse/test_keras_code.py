@@ -126,20 +126,7 @@ def test_corpus_code_matches_its_json(model_id: str) -> None:
     assert spec.total_params is None
 
 
-# derive_model takes a nested model's output from its row, which code does not state (a summary does).
-_CONTAINER_OUTPUT = {"k3_func_nested_sequential", "k3_func_siamese_shared", "tfk2_func_nested_sequential",
-                     "tfk2_func_siamese_shared"}  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    "model_id",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(reason="derive: a container's output is not its last child's"))
-        if m in _CONTAINER_OUTPUT
-        else m
-        for m in MODEL_IDS
-    ],
-)
+@pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_corpus_code_derives_to_the_true_totals(model_id: str) -> None:
     d = load(model_id)
     report = derive_model(_parse(d["code"]))
