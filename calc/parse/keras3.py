@@ -97,28 +97,6 @@ def _split(line: str, header_borders: list[int]) -> list[str] | None:
     return cells
 
 
-class _Cutter:
-    """The header's borders, ready to cut the usual line (a bar at every border) without a regex."""
-
-    __slots__ = ("borders", "cuts", "last", "pick")
-
-    def __init__(self, borders: list[int]) -> None:
-        self.borders = borders
-        self.last = borders[-1]
-        self.pick = itemgetter(*borders)  # the characters at the borders (one border: that character)
-        self.cuts = [slice(a + 1, b) for a, b in pairwise(borders)]
-
-    def split(self, line: str) -> list[str] | None:
-        """:func:`_split` of ``line`` with these borders, the same cells."""
-        if len(line) > self.last and _VERTICALS.issuperset(self.pick(line)):
-            cells = [line[c] for c in self.cuts]
-            tail = line[self.last + 1 :]
-            if tail.strip():
-                cells.append(tail)
-            return cells
-        return _split(line, self.borders)
-
-
 @dataclass
 class _Row:
     first_line: int  # 0-based
@@ -198,16 +176,27 @@ def parse(text: str) -> ModelSpec:
     n = len(lines)
     nroles = len(roles)
     pk = col.get("param")
-    cut = _Cutter(borders).split if borders else lambda line: _split(line, [])
+    # The usual line has a bar at every border of the header: it is cut there without a regex (see _split).
+    last = borders[-1] if borders else -1
+    pick = itemgetter(*borders) if borders else None
+    cuts = [slice(a + 1, b) for a, b in pairwise(borders)]
+    bars = _VERTICALS.issuperset
     while i < n:
         line = lines[i]
         s = line.strip()  # _is_rule, inline: this loop runs once per line of the table
-        if s and not s.strip(_BORDER) and any(c in s for c in _HORIZONTAL):
+        if s and not s.strip(_BORDER) and ("─" in s or "━" in s or "-" in s or "=" in s or "═" in s):
             cur = None
             i += 1
             continue
         if s[:1] in _VERTICALS:  # a cell line (it is not a rule)
-            parts = cut(line)
+            if pick is not None and len(line) > last and bars(pick(line)):
+                cells = list(map(line.__getitem__, cuts))
+                tail = line[last + 1 :]
+                if tail.strip():
+                    cells.append(tail)
+                parts: list[str] | None = cells
+            else:
+                parts = _split(line, borders)
             if parts is None or len(parts) > nroles:
                 found.skipped(i + 1, line)
                 cur = None
@@ -294,6 +283,22 @@ def _joined(row: _Row, k: int) -> str:
     return " ".join([p for cells in lines if (p := cells[k].strip())])
 
 
+_PARAM_MEMO: dict[str, tuple[int | None, bool] | None] = {}
+_MEMO_LIMIT = 4096
+
+
+def _read_param(text: str) -> tuple[int | None, bool] | None:
+    """A Param # cell → (count, unbuilt); None when it is not a number.  Cells recur, so each is read once."""
+    if text in _PARAM_MEMO:
+        return _PARAM_MEMO[text]
+    m = _PARAM.match(text)
+    read = None if m is None else (parse_int(m.group("n")), m.group("unbuilt") is not None)
+    if len(_PARAM_MEMO) >= _MEMO_LIMIT:
+        _PARAM_MEMO.clear()
+    _PARAM_MEMO[text] = read
+    return read
+
+
 def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
     line_no = row.first_line + 1
     c = col["layer"]
@@ -323,11 +328,10 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
             found.shapes_cut.append(f"{name}: {shape_text}")
     if "param" in col:
         ptext = _joined(row, col["param"])
-        m = _PARAM.match(ptext)
-        if m is not None:
-            d["params"] = parse_int(m.group("n"))
-            d["unbuilt"] = m.group("unbuilt") is not None
-        if m is None or d["params"] is None:
+        read = _read_param(ptext)
+        if read is not None:
+            d["params"], d["unbuilt"] = read
+        if read is None or read[0] is None:
             found.add(Severity.WARNING, "parse.param_unreadable", layer=name, line=line_no, text=ptext or "—")
     if "conn" in col:
         inbound, cut = parse_connections(_joined(row, col["conn"]))
