@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 from types import MappingProxyType
 
 from calc.catalog.base import LayerCalc, Weight
@@ -269,6 +270,21 @@ FLOPS_NOTE = Message("cost.flops")
 
 def canonical_dtype(dtype: str) -> str:
     """``"torch.float16"``, ``"fp16"``, ``"half"`` → ``"float16"``; raise InputError for an unknown dtype."""
+    if type(dtype) is not str:
+        return _canonical(dtype)
+    known = _CANONICAL.get(dtype)
+    if known is not None:
+        return known
+    key = _canonical(dtype)
+    if len(_CANONICAL) < 256:  # the spellings seen (every /dense answer asks for float32 five times)
+        _CANONICAL[dtype] = key
+    return key
+
+
+_CANONICAL: dict[str, str] = {}
+
+
+def _canonical(dtype: str) -> str:
     key = dtype.strip().lower()
     for prefix in _DTYPE_PREFIXES:
         if key.startswith(prefix):
@@ -339,15 +355,32 @@ def training_memory(
     """
     if trainable < 0 or non_trainable < 0:
         raise ValueError(f"parameter counts must be ≥ 0, got {trainable}, {non_trainable}")
-    optimizer = Optimizer(optimizer)
+    if not isinstance(optimizer, Optimizer):
+        optimizer = Optimizer(optimizer)
     dt = canonical_dtype(dtype)
     k = optimizer.states_per_param
     weights = _bytes_of(trainable + non_trainable, dt)
     gradients = _bytes_of(trainable, dt)
     states = k * _bytes_of(trainable, dt)
+    return TrainingMemory(
+        weights=weights,
+        gradients=gradients,
+        optimizer_states=states,
+        total=weights + gradients + states,
+        optimizer=optimizer,
+        dtype=dt,
+        assumptions=_training_assumptions(optimizer, dt),
+    )
+
+
+@cache
+def _training_assumptions(optimizer: Optimizer, dt: str) -> Message:
+    """What :func:`training_memory` assumes, per optimizer and canonical dtype: built once (every /dense
+    answer carries one for each optimizer)."""
+    k = optimizer.states_per_param
     family = "adam" if k == 2 else optimizer.value
     args = {"b": _b(dt), "b2": _b(dt, 2)}
-    assumptions = Message(
+    return Message(
         "cost.training_assumptions",
         {
             "optimizer": _OPTIMIZER_LABEL[optimizer],
@@ -357,15 +390,6 @@ def training_memory(
             "parts": Message(f"cost.parts.{family}", args),
             "states_note": Message(f"cost.states_note.{family}"),
         },
-    )
-    return TrainingMemory(
-        weights=weights,
-        gradients=gradients,
-        optimizer_states=states,
-        total=weights + gradients + states,
-        optimizer=optimizer,
-        dtype=dt,
-        assumptions=assumptions,
     )
 
 

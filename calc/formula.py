@@ -180,9 +180,18 @@ def _compile(expr: Basic, index: Mapping[Symbol, int]) -> _Evaluator:
         return lambda v: c
     if isinstance(expr, Add):
         parts = [_compile(a, index) for a in expr.args]
+        if len(parts) == 2:  # the usual template (weights + bias): no generator at call time
+            x, y = parts
+            return lambda v: x(v) + y(v)
         return lambda v: sum(p(v) for p in parts)
     if isinstance(expr, Mul):
         parts = [_compile(a, index) for a in expr.args]
+        if len(parts) == 2:
+            x, y = parts
+            return lambda v: x(v) * y(v)
+        if len(parts) == 3:
+            x, y, z = parts
+            return lambda v: x(v) * y(v) * z(v)
         return lambda v: math.prod(p(v) for p in parts)
     if isinstance(expr, Pow):
         base, exp = (_compile(a, index) for a in expr.args)
