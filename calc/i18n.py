@@ -41,6 +41,13 @@ def locale_of(tag: str | None) -> str:
 
 
 def _fmt(value: Any, locale: str) -> str:
+    kind = type(value)  # the usual arguments first, by exact type (subclasses take the general path)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return f"{value:,}"
+    if kind is Message:
+        return render(value, locale)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
