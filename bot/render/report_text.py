@@ -58,6 +58,7 @@ register(
         "report.col.status": {"en": "Status", "zh": "状态"},
         "report.status.ok": {"en": "ok", "zh": "正确"},
         "report.status.inferred": {"en": "inferred {names}", "zh": "推断出 {names}"},
+        "report.status.inferred_more": {"en": "inferred {names} +{more}", "zh": "推断出 {names} 另 {more} 项"},
         "report.status.inferred_bare": {"en": "inferred", "zh": "推断"},
         "report.status.mismatch": {"en": "MISMATCH: says {reported}", "zh": "不符：显示 {reported}"},
         "report.status.mismatch_bare": {"en": "MISMATCH", "zh": "不符"},
@@ -166,7 +167,10 @@ def _status(row: LayerReport, lang: str) -> str:
         return _t("report.status.ok", lang)
     if row.status is Status.INFERRED:
         if row.inferred:
-            return _t("report.status.inferred", lang, names=", ".join(row.inferred))
+            names = ", ".join(row.inferred[:2])
+            if len(row.inferred) > 2:  # the JSON lists them all
+                return _t("report.status.inferred_more", lang, names=names, more=len(row.inferred) - 2)
+            return _t("report.status.inferred", lang, names=names)
         return _t("report.status.inferred_bare", lang)
     if row.status is Status.MISMATCH:
         if row.reported_params is not None and row.reported_params != row.params:
