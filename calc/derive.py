@@ -111,6 +111,12 @@ register(
             "en": "{name}: the summary says {reported} parameters, but the {count} layers it holds add up to {derived}.",
             "zh": "{name}：摘要显示 {reported} 个参数，但它包含的 {count} 个层加起来是 {derived}。",
         },
+        "derive.collapsed_container_torch": {
+            "en": "{name} is shown as one row without its modules (torchinfo stops at its depth limit, 3 by default); "
+            "run summary(..., depth=5) or paste print(model) to check its {reported} parameters.",
+            "zh": "{name} 只显示为一行，没有列出其中的模块（torchinfo 默认只展开到第 3 层）；请用 summary(..., depth=5) "
+            "或粘贴 print(model) 的输出，以便核对它的 {reported} 个参数。",
+        },
         "derive.collapsed_container": {
             "en": "{name} is a nested model shown as one row; paste its summary with expand_nested=True (or its own "
             "summary) to check its {reported} parameters.",
@@ -369,6 +375,7 @@ class _Engine:
         # nested model shown collapsed, or containers holding one), and the split of the rest.
         self.unverified: list[int | None] = []
         self.split: list[tuple[int, int] | None] = []
+        self.covered: list[bool] = []  # the row's split accounts for its whole count, reported part included
         self.outputs: dict[str, ShapeTree | None] = {}
         self.entries: dict[str, LayerKind | None] = {}
         self.symbols: dict[str, int] = {}
@@ -440,6 +447,20 @@ class _Engine:
         else:  # its reported count stands in (or nothing does)
             self.unverified.append(row.reported_params)
             self.split.append((0, 0))
+        self.covered.append(self._covered_split(row))
+
+    def _covered_split(self, row: LayerReport) -> bool:
+        """Whether the row's split accounts for all of its count.  A row counted by its reported number
+        has no split of its own, except in torchinfo, which prints a frozen count in brackets "(8,448)"
+        and a trainable one plain: there the reported number's split is stated by the table too."""
+        if row.params is not None or row.symbolic_formula is not None:
+            return True
+        reported = row.reported_params
+        if reported is None or self.spec.format is not Format.TORCHINFO:
+            return reported is None
+        frozen = self.spec.layers[len(self.rows) - 1].trainable is False
+        self.split[-1] = (0, reported) if frozen else (reported, 0)
+        return True
 
     def _count(self, j: int) -> int | None:
         """A row's count for sums: derived, or reported when it could not be derived."""
@@ -834,7 +855,8 @@ class _Engine:
 
     def _collapsed_row(self, ls: LayerSpec) -> LayerReport:
         label = ls.name or ls.type
-        msg = Message("derive.collapsed_container", {"name": label, "reported": ls.params or 0})
+        key = "derive.collapsed_container_torch" if self.fw is Framework.TORCH else "derive.collapsed_container"
+        msg = Message(key, {"name": label, "reported": ls.params or 0})
         self.findings.append(Finding(Severity.INFO, "derive.collapsed_container", msg, label))
         return LayerReport(
             name=ls.name,
@@ -863,6 +885,7 @@ class _Engine:
             self.rows[idx] = replace(row, explanation=msg)
             self.unverified[idx] = row.reported_params
             self.split[idx] = (0, 0)
+            self.covered[idx] = row.reported_params is None
             return
         kids = [j for j in scope.children if not self.repeat[j]]
         children = _sum([self._count(j) for j in kids])
@@ -893,7 +916,8 @@ class _Engine:
         total = children + own if children is not None else None
         if known is not None:
             known = (known[0] + own, known[1])
-        shown = known if known is not None and unverified == 0 else (None, None)
+        covered = all(self.covered[j] for j in kids)
+        shown = known if known is not None and (unverified == 0 or covered) else (None, None)
         status = Status.OK
         reported_total = None if self.leftover else row.reported_params
         if total is None:
@@ -916,6 +940,7 @@ class _Engine:
         )
         self.unverified[idx] = unverified
         self.split[idx] = known
+        self.covered[idx] = covered
 
     def _composite(self, ls: LayerSpec, scope: _Scope, children: int | None) -> _Solved | None:
         """A container whose kind the catalog knows, derived from its children's configuration."""
@@ -958,7 +983,8 @@ class _Engine:
                       and r.params is None]
             self.findings.append(Finding(Severity.INFO, "derive.unchecked_rows", Message(
                 "derive.unchecked_rows", {"count": len(names), "names": ", ".join(names[:5])})))
-            trainable, non_trainable = self._fill_split(unverified, trainable, non_trainable)
+            if not all(self.covered[i] for i in numeric):
+                trainable, non_trainable = self._fill_split(unverified, trainable, non_trainable)
         elif unverified is None:
             trainable = non_trainable = None
         if symbolic:

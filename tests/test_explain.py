@@ -164,19 +164,9 @@ def test_corpus_json_schema(path: Path) -> None:
 
 # torchinfo at its default depth shows ResNet's downsample Sequential as one row: the derivation adds
 # its reported count into the blocks above it but gives them no trainable split.
-_SPLIT_UNKNOWN = {"pt_resnet18_basicblock.torchinfo.txt", "pt_resnet18_basicblock.torchinfo_cols.txt"}
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason="collapsed container: count without a split", strict=False))
-        if p.name in _SPLIT_UNKNOWN
-        else p
-        for p in CORPUS_TEXTS
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", CORPUS_TEXTS, ids=lambda p: p.name)
 def test_corpus_invariants(path: Path) -> None:
     check_invariants(_explained(path), _document(path))
 
