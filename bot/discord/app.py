@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -180,6 +180,7 @@ class LayerBot(commands.AutoShardedBot):
         self.initial_extensions = tuple(extensions)
         self.answered = 0
         self._views: weakref.WeakSet[discord.ui.View] = weakref.WeakSet()
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ start-up and shut-down
 
@@ -199,9 +200,26 @@ class LayerBot(commands.AutoShardedBot):
         """No prefix commands: the mentions cog answers messages (this only keeps the default away)."""
 
     async def close(self) -> None:
+        """Finish the answers in progress (sent and recorded, within one work timeout and a little),
+        then stop the page buttons and disconnect."""
+        pending = {t for t in self._in_flight if not t.done() and t is not asyncio.current_task()}
+        if pending:
+            log.info("finishing %d answers in progress before closing", len(pending))
+            await asyncio.wait(pending, timeout=self.settings.work_timeout + 5.0)
         for view in list(self._views):
             view.stop()
         await super().close()
+
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
 
     # ------------------------------------------------------------------ answering an interaction
 
@@ -217,6 +235,12 @@ class LayerBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction, request: Request | Callable[[], Awaitable[Request]]
     ) -> None:
         """Answer a slash command, modal or context-menu interaction (see the module docstring)."""
+        with self._tracked():
+            await self._answer(interaction, request)
+
+    async def _answer(
+        self, interaction: discord.Interaction, request: Request | Callable[[], Awaitable[Request]]
+    ) -> None:
         started = time.perf_counter()
         locale = self.locale(interaction)
         wait = self.limiter.check(interaction.user.id)
@@ -248,7 +272,7 @@ class LayerBot(commands.AutoShardedBot):
                 blank = Request(None, line="", locale=locale)
                 return error_answer(blank, exc.message, outcome=Outcome.USER_ERROR, code=exc.message.key)
         try:
-            result: Answer = await self.pool.run(request)
+            result: Answer = await self.pool.run(request, priority=request.priority)
             return result
         except WorkTimeout:
             message = Message("discord.bot.error.too_slow", {"seconds": round(self.settings.work_timeout)})
@@ -392,6 +416,12 @@ class LayerBot(commands.AutoShardedBot):
         self, message: discord.Message, request: Request | Callable[[], Awaitable[Request]], locale: str
     ) -> None:
         """Answer a message that mentions the bot (or a DM) with a reply to it."""
+        with self._tracked():
+            await self._answer_message(message, request, locale)
+
+    async def _answer_message(
+        self, message: discord.Message, request: Request | Callable[[], Awaitable[Request]], locale: str
+    ) -> None:
         started = time.perf_counter()
         wait = self.limiter.check(message.author.id)
         if wait:

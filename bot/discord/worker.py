@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import importlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -113,6 +115,12 @@ class Request:
     options: Mapping[str, Any] = field(default_factory=dict)
     line: str | None = None
     locale: str = "en"
+
+    @property
+    def priority(self) -> int:
+        """0 for a layer command (milliseconds of work), 1 for a pasted model (parsing, a chart): when
+        the workers are busy, quick questions do not queue behind long pastes."""
+        return 1 if self.line is not None or self.command in ("explain", "whatif") else 0
 
     @property
     def input_text(self) -> str:
@@ -307,7 +315,9 @@ class WorkerPool:
             self._ctx.set_forkserver_preload([*PRELOAD, __name__, work.partition(":")[0]])
         # One thread per busy worker waits on its pipe (plus room to start replacements).
         self._threads = ThreadPoolExecutor(max_workers=2 * workers + 1, thread_name_prefix="layerbot-worker-io")
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: list[_Worker] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[_Worker]]] = []  # a heap: (priority, arrival, waiter)
+        self._arrivals = itertools.count()
         self._all: set[_Worker] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._started = False
@@ -326,7 +336,7 @@ class WorkerPool:
 
     @property
     def busy(self) -> int:
-        return len(self._all) - self._idle.qsize()
+        return len(self._all) - len(self._idle)
 
     async def start(self) -> None:
         """Start every worker and wait until each has imported the work function (raises if one cannot)."""
@@ -339,7 +349,7 @@ class WorkerPool:
             await self.close()
             raise
         for worker in workers:
-            self._idle.put_nowait(worker)
+            self._release(worker)
         log.info("%d calculation workers ready (%s, timeout %.1f s)", self.size, self.work, self.timeout)
 
     async def _spawn(self) -> _Worker:
@@ -395,7 +405,7 @@ class WorkerPool:
             if self._closed:
                 await self._kill(fresh)
             else:
-                self._idle.put_nowait(fresh)
+                self._release(fresh)
 
         task = asyncio.get_running_loop().create_task(replace(), name="layerbot-worker-replace")
         self._background.add(task)
@@ -408,9 +418,10 @@ class WorkerPool:
         self._closed = True
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
-        idle: list[_Worker] = []
-        while not self._idle.empty():
-            idle.append(self._idle.get_nowait())
+        idle, self._idle = self._idle, []
+        for _, _, waiter in self._waiting:
+            waiter.cancel()
+        self._waiting.clear()
         loop = asyncio.get_running_loop()
 
         def ask_to_stop(worker: _Worker) -> None:
@@ -424,16 +435,37 @@ class WorkerPool:
 
     # ------------------------------------------------------------------ work
 
-    async def run(self, request: Any) -> Any:
-        """The work function's result for ``request``, computed in a worker process."""
+    def _release(self, worker: _Worker) -> None:
+        """Hand a free worker to the most urgent waiting request, or keep it idle."""
+        while self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    async def _acquire(self, priority: int) -> _Worker:
+        if self._idle and not self._waiting:
+            return self._idle.pop()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._arrivals), waiter))
+        try:
+            return await asyncio.wait_for(waiter, self.timeout)
+        except TimeoutError:
+            raise WorkerBusy(f"no worker was free for {self.timeout:.1f} s") from None
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())  # handed over just as the asker went away
+            raise
+
+    async def run(self, request: Any, *, priority: int = 0) -> Any:
+        """The work function's result for ``request``, computed in a worker process.  When every worker
+        is busy, requests wait in ``priority`` order (lower first), then in order of arrival."""
         if self._closed:
             raise PoolClosed("the worker pool is closed")
         if not self._started:
             raise PoolClosed("the worker pool was never started")
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
-        except TimeoutError:
-            raise WorkerBusy(f"no worker was free for {self.timeout:.1f} s") from None
+        worker = await self._acquire(priority)
         loop = asyncio.get_running_loop()
 
         def roundtrip() -> tuple[str, Any]:
@@ -460,7 +492,7 @@ class WorkerPool:
         if self._closed:
             await self._kill(worker)
         else:
-            self._idle.put_nowait(worker)
+            self._release(worker)
         if status != "ok":
             raise WorkFailed(str(value))
         return value

@@ -128,10 +128,18 @@ def launch(standin: StandIn, tmp_path: Path) -> Launch:
         settings = make_settings(standin, tmp_path, **changes)
         if sync:
             await sync_commands(settings)
+        before = asyncio.all_tasks()
         async with open_bot(settings) as bot, running(bot, standin, timeout=20.0):
             yield Running(bot, standin, settings)
+        await asyncio.sleep(0)  # let finished tasks leave the set
+        left = [t for t in asyncio.all_tasks() - before if not t.done() and not _is_standins(t, standin)]
+        assert not left, f"tasks left running after the bot closed: {left}"
 
     return launched
+
+
+def _is_standins(task: asyncio.Task[Any], standin: StandIn) -> bool:
+    return task in standin._tasks or "aiohttp" in repr(task.get_coro()) or "web_protocol" in repr(task.get_coro())
 
 
 def seed_summary() -> str:

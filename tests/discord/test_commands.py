@@ -163,3 +163,25 @@ async def test_an_unexpected_error_is_logged_with_the_command_and_the_user_gets_
         assert entry.outcome is Outcome.INTERNAL_ERROR
         after = await r.standin.wait_for_reply(await r.standin.send_command("dense", {"in_features": 8, "units": 2}))
         assert not after.original["flags"] & EPHEMERAL  # the worker carried on
+
+
+@bounded()
+async def test_a_command_discord_still_has_but_the_bot_dropped_gets_a_kind_answer(
+    launch: Launch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with launch() as r:
+        r.standin.add_guild()
+        await r.bot.http.upsert_global_command(
+            r.standin.application_id, {"name": "layers", "description": "an old command", "type": 1}
+        )
+        rec = await r.standin.wait_for_reply(await r.standin.send_command("layers"))
+        assert rec.original["flags"] & EPHEMERAL and "layerbot sync" in rec.original["embeds"][0]["description"]
+        assert any("run `layerbot sync`" in m for m in caplog.messages)
+
+
+def test_the_token_never_shows_in_the_settings_repr() -> None:
+    from bot.settings import Settings
+
+    token = "secret.token.value"  # noqa: S105 - a made-up token
+    settings = Settings.from_env({"DISCORD_TOKEN": token}, env_file=None)
+    assert settings.discord_token == token and token not in repr(settings)
