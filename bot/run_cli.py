@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import select
@@ -289,12 +290,12 @@ def _chat(ns: argparse.Namespace, console: Console) -> int:
                 spec = find(text.split()[0])
                 if spec is not None and spec.text_arg is not None and lines.more_waiting():
                     text = _read_paste(lines, [text], prompt=more)
-                question, answer = text, (lambda t=text: run(t))
+                question, answer = text, functools.partial(run, text)
             else:
                 if interactive and not lines.more_waiting():
                     console.print("(pasting: end with a blank line)")
                 pasted = _read_paste(lines, [line], prompt=more)
-                question, answer = pasted, (lambda t=pasted: invoke("explain", {"text": t}))
+                question, answer = pasted, functools.partial(invoke, "explain", {"text": pasted})
             try:
                 result = answer()
             except InputError as exc:

@@ -160,14 +160,16 @@ class LayerBot(commands.AutoShardedBot):
         intents = discord.Intents.default()  # slash commands need none; mentions and DMs need (guild_)messages
         intents.message_content = settings.message_content  # privileged: only when asked for
         intents.typing = intents.dm_typing = False
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: mentions are read by the mentions cog
             help_command=None,
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             tree_cls=LayerTree,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids else None,
-            shard_count=settings.shard_count,
+            **shards,
             guild_ready_timeout=settings.guild_ready_timeout,
             max_messages=None,  # no message cache: nothing needs old messages
             chunk_guilds_at_startup=False,

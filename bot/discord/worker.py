@@ -309,7 +309,7 @@ class WorkerPool:
         self.size = workers
         self.timeout = timeout
         self.start_timeout = start_timeout
-        self._ctx = multiprocessing.get_context(start_method)
+        self._ctx: Any = multiprocessing.get_context(start_method)  # typeshed's BaseContext lacks Process
         if start_method == "forkserver":
             # Modules imported once in the fork server, so every worker (and every replacement) starts with them.
             self._ctx.set_forkserver_preload([*PRELOAD, __name__, work.partition(":")[0]])

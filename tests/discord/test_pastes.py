@@ -171,3 +171,19 @@ async def _click_next(r: Any, message: dict[str, Any], user: Any = None) -> Inte
             if (c.get("emoji") or {}).get("name") == "▶":
                 return await r.standin.click(message, custom_id=c["custom_id"], user=user)
     raise AssertionError(f"no ▶ button on {message['components']}")
+
+
+@bounded()
+async def test_two_people_filling_in_the_modal_at_once_each_get_their_own_answer(launch: Launch) -> None:
+    async with launch() as r:
+        r.standin.add_guild()
+        bob = r.standin.add_user("bob")
+        alices = await r.standin.wait_for_reply(await r.standin.send_command("explain", {"framework": "torch"}))
+        bobs = await r.standin.wait_for_reply(await r.standin.send_command("explain", user=bob))
+        to_bob = await r.standin.wait_for_reply(await r.standin.submit_modal(bobs, {"text": "32x32x3 conv8k3 flatten dense4"}))
+        to_alice = await r.standin.wait_for_reply(
+            await r.standin.submit_modal(alices, {"text": "32x32x3 conv16k3 flatten dense4"})
+        )
+        said = text_of(to_bob.messages[0])
+        assert "29,028" in said and "Keras rules" in said  # (3·3·3·8 + 8) + (30·30·8·4 + 4): bob's paste
+        assert "PyTorch rules" in text_of(to_alice.messages[0])  # alice's own option, kept with her modal

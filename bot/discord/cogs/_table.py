@@ -86,7 +86,7 @@ class OptionError(app_commands.AppCommandError):
         self.message = message
 
 
-def _choices(current: str, suggestions: Sequence[str]) -> list[app_commands.Choice[str]]:
+def _choices(current: str, suggestions: Sequence[str]) -> list[app_commands.Choice[int | float | str]]:
     typed = current.strip()[:100]
     found = [s for s in suggestions if s.startswith(typed.lower())] if typed else list(suggestions)
     if typed and typed.lower() not in found:
@@ -108,7 +108,9 @@ class SuggestTransformer(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction, value: Any) -> str:
         return str(value).strip()
 
-    async def autocomplete(self, interaction: discord.Interaction, value: int | float | str) -> list[app_commands.Choice[str]]:
+    async def autocomplete(
+        self, interaction: discord.Interaction, value: int | float | str
+    ) -> list[app_commands.Choice[int | float | str]]:
         return _choices(str(value), self.suggestions)
 
 
@@ -198,7 +200,7 @@ class PasteModal(discord.ui.Modal):
         timeout: float = 900.0,
     ) -> None:
         title = Message("discord.bot.modal.title", {"command": spec.name}).render(locale)[:LABEL_LIMIT]
-        super().__init__(title=title, timeout=timeout, custom_id=f"layerbot:paste:{spec.name}")
+        super().__init__(title=title, timeout=timeout)  # a random custom_id: discord.py finds open modals by it
         self._on_paste = on_paste
         self._on_error = on_error
         self.inputs: dict[str, discord.ui.TextInput[PasteModal]] = {}
@@ -222,7 +224,7 @@ class PasteModal(discord.ui.Modal):
         values = {name: field.value for name, field in self.inputs.items() if field.value and field.value.strip()}
         await self._on_paste(interaction, values)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await self._on_error(interaction, error)
 
 
