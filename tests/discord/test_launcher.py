@@ -4,6 +4,7 @@ configured only through the environment, against the stand-in Discord on 127.0.0
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -140,6 +141,13 @@ async def test_sync_registers_every_command_with_english_and_chinese_description
     dense = synced[("dense", 1)]
     assert dense["description_localizations"]["zh-CN"].startswith("全连接层的参数")
 
+    lab = standin.add_guild("Lab")
+    in_lab = await sync_commands(make_settings(standin, tmp_path), guild_id=lab.id)
+    assert len(in_lab.commands) == len(synced) and len(standin.synced_commands[lab.id]) == len(synced)
+    cleared = await sync_commands(make_settings(standin, tmp_path), guild_id=lab.id, clear=True)
+    assert cleared.commands == () and standin.synced_commands[lab.id] == []
+    assert len(standin.synced_commands[None]) == len(synced)  # the global ones stay
+
 
 @bounded(60)
 async def test_chat_answers_commands_and_pasted_summaries_without_a_network(tmp_path: Path) -> None:
@@ -158,3 +166,46 @@ async def test_chat_answers_commands_and_pasted_summaries_without_a_network(tmp_
         assert entries[-1].command == "dense" and entries[-2].headline.total_params == 420_388
     finally:
         await store.close()
+
+
+@bounded(60)
+async def test_chat_in_a_terminal_has_line_editing_and_history(tmp_path: Path) -> None:
+    """A real terminal (a pty): the prompt, readline's history (↑ brings the last command back), and
+    a pasted summary answered after its blank line; Ctrl-D leaves."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = environment(tmp_path, LAYERBOT_DATA_DIR=str(tmp_path), TERM="xterm")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "chat", "--no-store", cwd=tmp_path, env=env,
+        stdin=slave, stdout=slave, stderr=slave,
+    )
+    os.close(slave)
+    loop = asyncio.get_running_loop()
+    seen = bytearray()
+
+    async def until(text: str, count: int = 1) -> None:
+        while seen.decode(errors="replace").count(text) < count:
+            chunk = await loop.run_in_executor(None, os.read, master, 65536)
+            seen.extend(chunk)
+
+    def type_(text: str) -> None:
+        os.write(master, text.encode())
+
+    try:
+        await asyncio.wait_for(until("layerbot> "), 30)
+        type_("/dense 86400 4\r")
+        await asyncio.wait_for(until("345,604 parameters"), 30)
+        type_("\x1b[A\r")  # ↑ then Enter: the same command again, from readline's history
+        await asyncio.wait_for(until("345,604 parameters", 2), 30)
+        type_("\x04")  # Ctrl-D
+        await asyncio.wait_for(process.wait(), 30)
+        with contextlib.suppress(OSError):  # the rest of the output, if any is left
+            seen.extend(os.read(master, 65536))
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        os.close(master)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    assert (tmp_path / ".layerbot_history").read_text().splitlines()[-1] == "/dense 86400 4"
