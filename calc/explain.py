@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from calc.advise import advice_for_report
 from calc.catalog import MAX_SIZE
 from calc.derive import derive_model
 from calc.errors import InputError
@@ -134,8 +135,23 @@ def explain(
     """
     fw = None if framework is None else to_framework(framework)
     shapes = _input_shapes(input_shape)
-    spec = parse_text(text, format=format)
-    return derive_model(spec, framework=fw, input_shapes=shapes)
+    try:
+        spec = parse_text(text, format=format)
+    except InputError as exc:
+        # A pasted error message alone ("mat1 and mat2 shapes cannot be multiplied ...") is still
+        # worth an answer: its diagnosis, with the numbers it carries.
+        diagnoses = advice_for_report(None, text) if exc.message.key == "error.no_model" else ()
+        if not diagnoses:
+            raise
+        return Report(
+            format=Format.ERROR_ONLY, framework=fw or Framework.KERAS, layers=(), total_params=None,
+            trainable_params=None, non_trainable_params=None, findings=diagnoses,
+        )
+    report = derive_model(spec, framework=fw, input_shapes=shapes)
+    # Advice where it matters (an oversized Dense, a planned layer, an error pasted with the model),
+    # briefly, with a pointer to /suggest for the full table.
+    advice = advice_for_report(report, text)
+    return replace(report, findings=report.findings + advice) if advice else report
 
 
 # --------------------------------------------------------------------------------------------

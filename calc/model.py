@@ -27,6 +27,7 @@ class Format(StrEnum):
     TORCH_REPR = "torch_repr"  # print(model)
     KERAS_CODE = "keras_code"  # Python source building a Keras model, read with ast, never run
     LAYER_LIST = "layer_list"  # "256x256x3 conv32k3 pool2 flatten dense512 dense4"
+    ERROR_ONLY = "error_text"  # no model, but a framework error message layerbot can diagnose
 
 
 @dataclass(frozen=True, slots=True)

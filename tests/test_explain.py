@@ -242,11 +242,16 @@ def test_seed_question_explains_its_summary() -> None:
     row = next(r for r in doc["layers"] if r["name"] == "dense_2")
     assert row["formula"] == "86400*4 + 4" and row["output_shape"] == [None, 4]
     assert doc["total_params"] == doc["reported"]["total_params"] == 420_388
-    assert not [f for f in report.findings if f.severity.value == "error"]
+    # Every reported number adds up; the errors are the question's own: the rng_mrg message it quotes and
+    # the Dense(172800) its code plans (issue: advice in /explain when it matters).
+    errors = {f.code for f in report.findings if f.severity.value == "error"}
+    assert errors and all(code.startswith(("diag.", "advice.")) for code in errors), errors
+    assert "diag.rng_mrg" in errors
     assert report_document(explain(SEED_SUMMARY.read_text(encoding="utf-8")))["layers"] == doc["layers"]
     text = render_report(report)
     assert "dense_2 (Dense)" in text and "86,400 × 4 + 4 = 345,604" in text and "420,388" in text
-    assert "Every reported number adds up." in text
+    assert "14,930,092,800" in text and "24,855" in text and "/suggest 86400 4" in text
+    assert "Every reported number adds up." in render_report(explain(SEED_SUMMARY.read_text(encoding="utf-8")))
     zh = render_report(report, "zh")
     assert "层（类型）" in zh and "参数总数" in zh and "86,400 × 4 + 4 = 345,604" in zh
 
@@ -311,9 +316,17 @@ _NO_MODEL = [
     "hello",
     "如何计算dense层输出参数值？我是 keras 的新手，已经阅读了很多博客文章。",
     "```\nprint('hello world')\n```",
-    "> Why does my Dense layer crash with rng_mrg cpu-implementation does not support more than (2**31 -1) samples?",
     "The Layer (type) column and the Param # column confuse me.",
 ]
+
+
+def test_an_error_message_alone_gets_its_diagnosis() -> None:
+    text = "> Why does my Dense layer crash with rng_mrg cpu-implementation does not support more than (2**31 -1) samples?"
+    report = explain(text)
+    assert report.format is Format.ERROR_ONLY and report.layers == ()
+    assert [f.code for f in report.findings] == ["diag.rng_mrg"]
+    assert "2,147,483,647" in render_report(report) or "2**31" in render_report(report)
+    assert report_document(report)["format"] == "error_text"
 
 
 @pytest.mark.parametrize("text", _NO_MODEL)

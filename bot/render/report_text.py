@@ -267,6 +267,12 @@ def report_lines(report: Report, lang: str = "en") -> Iterator[str]:
     """The whole rendering, line by line."""
     framework = _t(f"report.framework.{report.framework.value}", lang)
     fmt = format_name(report.format)
+    if not report.layers:  # an error message pasted alone: its diagnosis is the whole answer
+        yield fmt.render(lang)
+        yield ""
+        for finding in report.findings:
+            yield "  " + _finding_line(finding, lang)
+        return
     if report.name:
         yield _t("report.title_named", lang, name=report.name, format=fmt, framework=framework, count=len(report.leaves))
     else:

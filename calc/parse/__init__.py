@@ -120,6 +120,10 @@ register(
             "en": "a compact layer list, the input shape first",
             "zh": "简写的层列表，先写输入形状",
         },
+        "format.error_text": {
+            "en": "a framework error message (no model in the text)",
+            "zh": "框架报错信息（文本中没有模型）",
+        },
         "format.entry": {
             "en": "• {name} [{code}]:\n      {first}\n      {second}",
             "zh": "• {name} [{code}]：\n      {first}\n      {second}",
