@@ -83,10 +83,15 @@ TARGET_DENSE_RPS = 2_000.0  # /dense per second per core, at least
 
 @dataclass
 class Sample:
-    """Per-call wall times (ns) of one figure, and the CPU time this thread spent on them."""
+    """Per-call wall times (ns) of one figure, and per call the CPU time this thread spent (ns): on a
+    shared machine the wall time includes waiting for a core, the CPU time does not."""
 
     ns: list[int]
-    cpu_ns: int
+    cpu: list[int]
+
+    @property
+    def cpu_ns(self) -> int:
+        return sum(self.cpu)
 
     @property
     def p50(self) -> float:
@@ -95,6 +100,10 @@ class Sample:
     @property
     def p99(self) -> float:
         return _percentile(self.ns, 99)
+
+    @property
+    def cpu_p50(self) -> float:
+        return _percentile(self.cpu, 50)
 
     @property
     def per_cpu_second(self) -> float:
@@ -117,13 +126,14 @@ def measure(fn: Callable[[], object], reps: int, warmup: int) -> Sample:
         fn()
     gc.collect()
     times: list[int] = []
-    clock = time.perf_counter_ns
-    cpu0 = time.thread_time_ns()
+    cpu: list[int] = []
+    clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     for _ in range(reps):
-        start = clock()
+        start, cpu_start = clock(), cpu_clock()
         fn()
+        cpu.append(cpu_clock() - cpu_start)
         times.append(clock() - start)
-    return Sample(times, time.thread_time_ns() - cpu0)
+    return Sample(times, cpu)
 
 
 # --- the machine -----------------------------------------------------------------------------
@@ -401,6 +411,7 @@ def render(run: Run) -> list[str]:
                 str(r.rows),
                 _ms(e2e.p50),
                 _ms(e2e.p99),
+                _ms(e2e.cpu_p50),
                 _us(e2e.p50 / r.rows) if r.rows else "—",
                 _ms(r.explain.p50),
                 _ms(r.first_seen.p50) if r.first_seen is not None else "—",
@@ -410,12 +421,26 @@ def render(run: Run) -> list[str]:
             ]
         )
     out += _table(
-        ["summary", "format", "rows", "p50", "p99", "per row", "parse+derive", "first seen", "text", "json", "total"],
+        [
+            "summary",
+            "format",
+            "rows",
+            "p50",
+            "p99",
+            "CPU p50",
+            "per row",
+            "parse+derive",
+            "first seen",
+            "text",
+            "json",
+            "total",
+        ],
         rows,
-        right={2, 3, 4, 5, 6, 7, 8, 9},
+        right={2, 3, 4, 5, 6, 7, 8, 9, 10},
     )
     out.append(
-        "parse+derive = calc.explain.explain alone; first seen = the same with calc.derive's memo of solved layers"
+        "p50, p99: wall time; CPU p50: this thread's CPU time (no waiting for a core); per row = p50 / rows;"
+        " all other columns are wall p50.  parse+derive = calc.explain.explain alone; first seen = the same with calc.derive's memo of solved layers"
         " cleared first; text = report_lines; json = report_json.dumps (indent 2)"
     )
     out += ["", "ratios (same run): explain p50 against the regex floor and against rebuilding the model in Keras"]
@@ -429,11 +454,29 @@ def render(run: Run) -> list[str]:
             keras_cells = ["—", "—", run.keras_note or "not run"]
         else:
             keras_cells = ["—", "—", "n/a (no Keras model)"]
-        rows.append([r.case.label, _ms(e2e_p50), _us(r.floor.p50), _ratio(e2e_p50 / r.floor.p50), *keras_cells])
+        rows.append(
+            [
+                r.case.label,
+                _ms(e2e_p50),
+                _us(r.floor.p50),
+                _ratio(e2e_p50 / r.floor.p50),
+                _ratio(r.end_to_end.cpu_p50 / r.floor.cpu_p50),
+                *keras_cells,
+            ]
+        )
     out += _table(
-        ["summary", "explain p50", "floor p50", "explain/floor", "Keras rebuild p50", "p99", "rebuild/explain"],
+        [
+            "summary",
+            "explain p50",
+            "floor p50",
+            "explain/floor",
+            "(CPU)",
+            "Keras rebuild p50",
+            "p99",
+            "rebuild/explain",
+        ],
         rows,
-        right={1, 2, 3, 4, 5},
+        right={1, 2, 3, 4, 5, 6},
     )
     if run.keras:
         out.append(
@@ -452,12 +495,13 @@ def render(run: Run) -> list[str]:
             str(len(rr.sample.ns)),
             _us(rr.sample.p50),
             _us(rr.sample.p99),
+            _us(rr.sample.cpu_p50),
             f"{rr.sample.per_cpu_second:,.0f}",
         ]
         for rr in run.router
     ]
-    rows.append(["Discord", "[slot: gateway event → reply, once the bot exists]", "—", "—", "—", "—"])
-    out += _table(["command", "line", "calls", "p50", "p99", "req/s/core"], rows, right={2, 3, 4, 5})
+    rows.append(["Discord", "[slot: gateway event → reply, once the bot exists]", "—", "—", "—", "—", "—"])
+    out += _table(["command", "line", "calls", "p50", "p99", "CPU p50", "req/s/core"], rows, right={2, 3, 4, 5, 6})
 
     out += ["", "targets"]
     out += [f"  {_check(ok)} {what}" for what, ok in targets(run)]
@@ -472,7 +516,8 @@ def targets(run: Run) -> list[tuple[str, bool | None]]:
     if dn is not None:
         found.append(
             (
-                f"DenseNet121 explain p50 {_ms(dn.end_to_end.p50)} ≤ {TARGET_EXPLAIN_MS:.0f} ms",
+                f"DenseNet121 explain p50 {_ms(dn.end_to_end.p50)} (CPU {_ms(dn.end_to_end.cpu_p50)})"
+                f" ≤ {TARGET_EXPLAIN_MS:.0f} ms",
                 dn.end_to_end.p50 <= TARGET_EXPLAIN_MS * 1e6,
             )
         )
@@ -491,7 +536,8 @@ def targets(run: Run) -> list[tuple[str, bool | None]]:
         ratio = r.end_to_end.p50 / r.floor.p50
         found.append(
             (
-                f"{r.case.label}: {_ratio(ratio)} the regex floor (≤ {TARGET_FLOOR_RATIO:.0f}×)",
+                f"{r.case.label}: {_ratio(ratio)} the regex floor (CPU:"
+                f" {_ratio(r.end_to_end.cpu_p50 / r.floor.cpu_p50)}) (≤ {TARGET_FLOOR_RATIO:.0f}×)",
                 ratio <= TARGET_FLOOR_RATIO,
             )
         )
@@ -511,7 +557,7 @@ def targets(run: Run) -> list[tuple[str, bool | None]]:
 
 def _document(run: Run) -> dict[str, Any]:
     def sample(s: Sample) -> dict[str, Any]:
-        return {"p50_ns": s.p50, "p99_ns": s.p99, "calls": len(s.ns), "cpu_ns": s.cpu_ns}
+        return {"p50_ns": s.p50, "p99_ns": s.p99, "cpu_p50_ns": s.cpu_p50, "calls": len(s.ns), "cpu_ns": s.cpu_ns}
 
     return {
         "started": run.started,
