@@ -160,6 +160,8 @@ class LayerBot(commands.AutoShardedBot):
         intents = discord.Intents.default()  # slash commands need none; mentions and DMs need (guild_)messages
         intents.message_content = settings.message_content  # privileged: only when asked for
         intents.typing = intents.dm_typing = False
+        # layerbot never joins voice: discord.py's warnings about missing voice libraries are noise here
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         shards: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids:
             shards["shard_ids"] = list(settings.shard_ids)

@@ -15,6 +15,9 @@ The price is pickling a request and an answer (plain dataclasses, kilobytes) and
 worker, started once (``forkserver``: calc is imported once in the server and each worker is forked
 from it, so a replacement is ready in milliseconds).
 
+As in every program that starts processes this way, the main module must be safe to import (its work
+under ``if __name__ == "__main__":``): the ``layerbot`` script, ``python -m bot.cli`` and pytest are.
+
 What a worker runs is configuration, not code: ``LAYERBOT_WORK`` names ``module:function`` (default
 :func:`answer`), so a test can run a deliberately slow calculation through the very same pool.
 

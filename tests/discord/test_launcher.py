@@ -185,19 +185,26 @@ async def test_chat_in_a_terminal_has_line_editing_and_history(tmp_path: Path) -
     seen = bytearray()
 
     async def until(text: str, count: int = 1) -> None:
-        while seen.decode(errors="replace").count(text) < count:
-            chunk = await loop.run_in_executor(None, os.read, master, 65536)
-            seen.extend(chunk)
+        async def read() -> None:
+            while seen.decode(errors="replace").count(text) < count:
+                seen.extend(await loop.run_in_executor(None, os.read, master, 65536))
+
+        try:
+            await asyncio.wait_for(read(), 30)
+        except TimeoutError:
+            raise AssertionError(f"waited for {text!r} x{count}; the terminal shows {bytes(seen)!r}") from None
 
     def type_(text: str) -> None:
         os.write(master, text.encode())
 
     try:
-        await asyncio.wait_for(until("layerbot> "), 30)
+        await until("layerbot> ")
         type_("/dense 86400 4\r")
-        await asyncio.wait_for(until("345,604 parameters"), 30)
+        await until("345,604 parameters")
+        await until("layerbot> ", 2)
         type_("\x1b[A\r")  # ↑ then Enter: the same command again, from readline's history
-        await asyncio.wait_for(until("345,604 parameters", 2), 30)
+        await until("345,604 parameters", 2)
+        await until("layerbot> ", 3)  # typed before readline reads, keys would meet the terminal's cooked mode
         type_("\x04")  # Ctrl-D
         await asyncio.wait_for(process.wait(), 30)
         with contextlib.suppress(OSError):  # the rest of the output, if any is left
