@@ -35,7 +35,7 @@ register(
             "zh": "Dense 层该多宽？候选宽度及其开销、经验规则和经典网络的做法。",
         },
         "cmd.help.whatif": {
-            "en": "Change one thing in a pasted model (flatten -> gap, dense_1 units=128, input 128x128x3): before/after.",
+            "en": "Change a pasted model (flatten -> gap, dense_1 units=128, input 128x128x3): totals before/after.",
             "zh": "修改粘贴模型中的一处（flatten -> gap、dense_1 units=128、input 128x128x3）：修改前后对比。",
         },
         "arg.suggest.in_features": {
