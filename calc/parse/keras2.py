@@ -78,6 +78,7 @@ _CHUNK = re.compile(r"\S+(?: \S+)*")  # runs of text separated by two or more sp
 _OLD_CONN = re.compile(r"^[^\s\[\]']+\[\d+\]\[\d+\]$")  # Keras 1/2: one more entry on a line of its own
 _TYPE_TAIL = re.compile(r"^[\w.]*\)$")
 _SHAPE_CHARS = frozenset("0123456789,()[] ?-None")
+_SIMPLE_SHAPE = re.compile(r"\((?:None|[0-9]+)(?:, (?:None|[0-9]+))*,?\)")
 _MAX_JUNK = 12  # unreadable lines in a row before the table is taken to have ended
 
 
@@ -114,7 +115,7 @@ def _join(prev: str, piece: str) -> str:
 
 def _is_rule(text: str) -> bool:
     s = text.strip()
-    return bool(s) and set(s) <= set("_=¯-")
+    return bool(s) and not s.strip("_=¯-")  # every character a rule character
 
 
 def _unwrap(lines: list[str], start: int) -> tuple[list[str], list[int], int]:
@@ -279,6 +280,9 @@ def _start(body: str, depth: int, cols: dict[str, int], lead_max: int, line_no: 
 
 def _shape_end(body: str, start: int) -> int | None:
     """Where the bracketed shape starting at ``start`` closes on this line, or None."""
+    simple = _SIMPLE_SHAPE.match(body, start)
+    if simple is not None:  # "(None, 112, 112, 64)": no bracket inside, so it closes at its ")"
+        return simple.end()
     depth = 0
     for k in range(start, len(body)):
         c = body[k]
