@@ -386,9 +386,9 @@ class _Known:
 # ---------------------------------------------------------------------------------------------
 # Planned layers.
 
-_RE_KERAS_DENSE = re.compile(r"\bDense\(\s*(?:units\s*=\s*)?(\d{1,13}(?:_\d{3})*)\s*[,)]")
+_RE_KERAS_DENSE = re.compile(r"Dense(?<!\wDense)\(\s*(?:units\s*=\s*)?(\d{1,13}(?:_\d{3})*)\s*[,)]")
 _RE_TORCH_LINEAR = re.compile(
-    r"\bLinear\(\s*(?:in_features\s*=\s*)?(\d{1,13})\s*,\s*(?:out_features\s*=\s*)?(\d{1,13})\s*[,)]"
+    r"Linear(?<!\wLinear)\(\s*(?:in_features\s*=\s*)?(\d{1,13})\s*,\s*(?:out_features\s*=\s*)?(\d{1,13})\s*[,)]"
 )
 
 

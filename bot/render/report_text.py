@@ -89,6 +89,8 @@ def _t(key: str, lang: str, **args: Any) -> str:
 
 def _width(text: str) -> int:
     """Terminal cells: CJK and full-width characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)  # every printable ASCII character takes one cell
     n = 0
     for c in text:
         if unicodedata.combining(c):
@@ -105,12 +107,12 @@ def _pad(text: str, width: int, *, right: bool = False) -> str:
 def _clip(text: str, width: int) -> str:
     if _width(text) <= width:
         return text
-    out = ""
-    for c in text:
-        if _width(out + c) > width - 1:
-            break
-        out += c
-    return out + "…"
+    used = 0
+    for k, c in enumerate(text):
+        used += _width(c)
+        if used > width - 1:
+            return text[:k] + "…"
+    return text + "…"
 
 
 def _top_level_terms(formula: str) -> list[str]:

@@ -57,8 +57,8 @@ register(
             "zh": "第 {line} 行无法按 {format} 的行格式读取，已跳过：{text}",
         },
         "parse.torch.no_param_column": {
-            "en": "This {format} table has no \"Param #\" column, so there are no reported parameter counts to check.",
-            "zh": "这个 {format} 表格没有 \"Param #\" 列，因此没有可供核对的参数数量。",
+            "en": 'This {format} table has no "Param #" column, so there are no reported parameter counts to check.',
+            "zh": '这个 {format} 表格没有 "Param #" 列，因此没有可供核对的参数数量。',
         },
         "parse.torch.args_unread": {
             "en": "{layer}: I could not read its arguments ({text}), so I kept them as text.",
@@ -69,8 +69,8 @@ register(
             "zh": "{layer} 重复了 {count} 次；超过了我展开的行数上限，因此只列出一次。",
         },
         "parse.torch.no_root": {
-            "en": "The print(model) text starts inside the model (its first line, \"ClassName(\", is missing).",
-            "zh": "这段 print(model) 文本从模型内部开始（缺少第一行 \"ClassName(\"）。",
+            "en": 'The print(model) text starts inside the model (its first line, "ClassName(", is missing).',
+            "zh": '这段 print(model) 文本从模型内部开始（缺少第一行 "ClassName("）。',
         },
         "parse.torch.verbose_rows": {
             "en": "I skipped {count} per-parameter detail rows (torchinfo verbose mode); the layer rows carry the counts.",
@@ -80,8 +80,9 @@ register(
 )
 
 
-def finding(code: str, key: str, severity: Severity = Severity.WARNING, layer: str | None = None,
-            **args: object) -> Finding:
+def finding(
+    code: str, key: str, severity: Severity = Severity.WARNING, layer: str | None = None, **args: object
+) -> Finding:
     """A finding whose message is ``key`` (its text may use ``{layer}``, the layer's name)."""
     if layer is not None:
         args.setdefault("layer", layer)
@@ -175,11 +176,20 @@ def _shape_list(tokens: list[str], i: int, depth: int) -> tuple[ShapeTree | None
 
 
 _UNIT_FACTORS = {
-    "": 1, "NONE": 1,
-    "K": 10**3, "KB": 10**3, "KILOBYTES": 10**3,
-    "M": 10**6, "MB": 10**6, "MEGABYTES": 10**6,
-    "G": 10**9, "GB": 10**9, "GIGABYTES": 10**9,
-    "T": 10**12, "TB": 10**12, "TERABYTES": 10**12,
+    "": 1,
+    "NONE": 1,
+    "K": 10**3,
+    "KB": 10**3,
+    "KILOBYTES": 10**3,
+    "M": 10**6,
+    "MB": 10**6,
+    "MEGABYTES": 10**6,
+    "G": 10**9,
+    "GB": 10**9,
+    "GIGABYTES": 10**9,
+    "T": 10**12,
+    "TB": 10**12,
+    "TERABYTES": 10**12,
 }
 
 

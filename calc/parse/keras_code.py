@@ -176,6 +176,7 @@ _DETECT = re.compile(
     """,
     re.VERBOSE | re.MULTILINE,
 )
+_DETECT_WORDS = (".add(", "keras", "layers.", "models.", "Sequential(", "Input(")  # one is in every _DETECT match
 _TORCH = re.compile(r"\bnn\.[A-Z]\w*\(|^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
 _KERAS_WORD = re.compile(r"\bkeras\b")
 
@@ -183,7 +184,7 @@ _KERAS_WORD = re.compile(r"\bkeras\b")
 def detect(text: str) -> bool:
     """Keras model code: ``model.add(Layer(``, ``layers.X(``, ``Sequential([``, ``= Sequential()``, a keras
     import or ``Input(shape=``.  PyTorch code (``nn.Conv2d(``, ``import torch``) without the word keras is not."""
-    if len(text) > 400_000:
+    if len(text) > 400_000 or not any(word in text for word in _DETECT_WORDS):
         return False
     if _DETECT.search(text) is None:
         return False

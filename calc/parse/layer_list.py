@@ -170,6 +170,22 @@ _SPLIT = re.compile(r"(?:\s|,|;|\||->|→|=>)+")
 _SHAPE = re.compile(r"^\d{1,14}(?:[x×*]\d{1,14}){1,7}$", re.ASCII)
 _INT = re.compile(r"^\d{1,14}$", re.ASCII)
 _REPEAT = re.compile(r"^(.+?)\*(\d{1,5})$", re.ASCII)
+# What any shape token needs (a superset, so that detect() says no at once to summaries and reprs): digits
+# around x/×/*, a parenthesised group of numbers, or a number first on a line (maybe after a framework word).
+_MAYBE_SHAPE = re.compile(r"\d[xX×*]\d")
+_NUMBER_FIRST = re.compile(r"[\s,;|>=→-]*(?:(?:[Pp][Yy])?[Tt][Oo][Rr][Cc][Hh]|[Kk][Ee][Rr][Aa][Ss]|[Tt][Ff]\.[Kk][Ee][Rr][Aa][Ss])?[\s,;|>=→-]*\d")
+_NUMBER_FIRST_ON_A_LINE = re.compile(r"\n" + _NUMBER_FIRST.pattern)
+
+
+def _maybe_list(text: str) -> bool:
+    return bool(
+        _MAYBE_SHAPE.search(text)
+        or _PAREN_SHAPE.search(text)
+        or _NUMBER_FIRST.match(text)
+        or _NUMBER_FIRST_ON_A_LINE.search(text)
+    )
+
+
 _FRAMEWORK = {
     "torch": Framework.TORCH,
     "pytorch": Framework.TORCH,
@@ -733,7 +749,7 @@ def _find(text: str) -> _Found | None:
         first_of_line = i == 0 or toks[i - 1].line != tok.line
         if not first_of_line and toks[i - 1].text.lower() in _FRAMEWORK:  # "torch 784 fc10"
             first_of_line = i == 1 or toks[i - 2].line != tok.line
-        if i + 1 >= len(toks) or not _layerish(toks[i + 1].text) or not _is_shape(tok, first_of_line, toks[i + 1]):
+        if i + 1 >= len(toks) or not _is_shape(tok, first_of_line, toks[i + 1]) or not _layerish(toks[i + 1].text):
             continue
         framework = Framework.KERAS
         if i > 0 and toks[i - 1].text.lower() in _FRAMEWORK:
@@ -761,7 +777,7 @@ def _find(text: str) -> _Found | None:
 
 def detect(text: str) -> bool:
     """A shape token (``256x256x3``, ``(28, 28, 1)``, a number at a line's start) followed by a layer token."""
-    if len(text) > 400_000:
+    if len(text) > 400_000 or not _maybe_list(text):
         return False
     try:
         return _find(text) is not None

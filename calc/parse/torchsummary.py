@@ -42,12 +42,12 @@ register(
     {
         "parse.torchsummary.none": {
             "en": (
-                "I found no torchsummary table here. It has a header line \"Layer (type)   Output Shape   Param #\" "
-                "and rows such as \"Conv2d-1   [-1, 10, 24, 24]   260\"."
+                'I found no torchsummary table here. It has a header line "Layer (type)   Output Shape   Param #" '
+                'and rows such as "Conv2d-1   [-1, 10, 24, 24]   260".'
             ),
             "zh": (
-                "这里没有找到 torchsummary 表格。它有表头 \"Layer (type)   Output Shape   Param #\"，"
-                "行的样子如 \"Conv2d-1   [-1, 10, 24, 24]   260\"。"
+                '这里没有找到 torchsummary 表格。它有表头 "Layer (type)   Output Shape   Param #"，'
+                '行的样子如 "Conv2d-1   [-1, 10, 24, 24]   260"。'
             ),
         },
     }
@@ -58,7 +58,9 @@ _HEADER_ANY = re.compile(r"^ *Layer \(type\) +Output Shape +Param # *$", re.MULT
 _ROW_ANY = re.compile(r"^ *[A-Za-z_]\w{0,199}-\d{1,6} +\[", re.MULTILINE)
 _ROW = re.compile(r"^ *(?P<type>[A-Za-z_]\w{0,199})-(?P<idx>\d{1,6}) +(?=\[)")
 _RULE = re.compile(r"^ *(?:={8,}|-{8,}) *$")
-_TOTAL = re.compile(r"^ *(?P<key>Total params|Trainable params|Non-trainable params): (?:tensor\()?(?P<value>[\d,]{1,40})\)? *$")
+_TOTAL = re.compile(
+    r"^ *(?P<key>Total params|Trainable params|Non-trainable params): (?:tensor\()?(?P<value>[\d,]{1,40})\)? *$"
+)
 _SIZE_LINE = re.compile(r"^ *(?:Input size|Forward/backward pass size|Params size|Estimated Total Size) \(MB\)")
 
 
@@ -90,7 +92,7 @@ def parse(text: str) -> ModelSpec:
         if not line.strip():
             continue
         m = _ROW.match(line)
-        shape_text, _, params_text = line[m.end():].rstrip().rpartition(" ") if m else ("", "", "")
+        shape_text, _, params_text = line[m.end() :].rstrip().rpartition(" ") if m else ("", "", "")
         shape_text = shape_text.strip()
         params = parse_int(params_text) if m else None
         shape = parse_shape(shape_text) if m else None
@@ -103,8 +105,16 @@ def parse(text: str) -> ModelSpec:
         )
         pending.clear()
         if shape is None:
-            findings.append(finding("parse.bad_cell", "parse.torch.skipped_row", Severity.INFO, line=i, format=_FORMAT,
-                                    text=shape_text[:80]))
+            findings.append(
+                finding(
+                    "parse.bad_cell",
+                    "parse.torch.skipped_row",
+                    Severity.INFO,
+                    line=i,
+                    format=_FORMAT,
+                    text=shape_text[:80],
+                )
+            )
         layers.append(
             LayerSpec(
                 type=m.group("type"),
@@ -134,8 +144,15 @@ def parse(text: str) -> ModelSpec:
         elif line.strip() and not _RULE.match(line) and not _SIZE_LINE.match(line):
             break
     if "Total params" not in totals:
-        findings.append(finding("parse.truncated", "parse.torch.truncated", format=_FORMAT,
-                                missing=Message("parse.torch.missing_totals"), rows=len(layers)))
+        findings.append(
+            finding(
+                "parse.truncated",
+                "parse.torch.truncated",
+                format=_FORMAT,
+                missing=Message("parse.torch.missing_totals"),
+                rows=len(layers),
+            )
+        )
     return ModelSpec(
         format=Format.TORCHSUMMARY,
         framework=Framework.TORCH,
