@@ -16,6 +16,7 @@ from calc.parse import torch_repr, torchinfo, torchsummary
 from calc.parse.text import clean
 from calc.types import Framework
 from tests.corpus import CORPUS
+from tests.parse.damage import damaged
 from tests.parse.torch_truth import files, in_chat, modules, norm, row_key, wrap
 
 ALL = files("repr")
@@ -283,26 +284,8 @@ _SOURCES = [CORPUS / "pt_resnet18_basicblock.repr.txt", CORPUS / "pt_transformer
             CORPUS / "pt_conv_groups_dilation.repr.txt"]
 
 
-@st.composite
-def _damaged(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(_SOURCES)).read_text().split("\n")
-    for _ in range(draw(st.integers(0, 6))):
-        op = draw(st.sampled_from(["delete", "duplicate", "insert", "cut"]))
-        k = draw(st.integers(0, len(lines) - 1))
-        if op == "delete" and len(lines) > 1:
-            del lines[k]
-        elif op == "duplicate":
-            lines.insert(k, lines[k])
-        elif op == "insert":
-            pos = draw(st.integers(0, len(lines[k])))
-            lines[k] = lines[k][:pos] + draw(st.text(min_size=1, max_size=5)) + lines[k][pos:]
-        else:
-            lines[k] = lines[k][: draw(st.integers(0, len(lines[k])))]
-    return "\n".join(lines)
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_damaged())
+@given(damaged(_SOURCES))
 def test_random_damage_never_crashes(text: str) -> None:
     start = time.perf_counter()
     try:

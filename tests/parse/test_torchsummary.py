@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from calc.errors import InputError, LayerbotError
 from calc.model import Format, ModelSpec
@@ -17,6 +16,7 @@ from calc.parse import torch_repr, torchinfo, torchsummary
 from calc.parse.text import clean
 from calc.types import Framework
 from tests.corpus import CORPUS, load
+from tests.parse.damage import damaged
 from tests.parse.torch_truth import CONTAINERS, files, in_chat, model_id, modules, own_weight_bias, row_key, totals_key
 
 ALL = files("torchsummary")
@@ -195,26 +195,8 @@ def test_keras2_summary_is_not_read_as_torchsummary() -> None:
 _SOURCES = [CORPUS / "pt_resnet18_basicblock.torchsummary.txt", CORPUS / "pt_lenet5.torchsummary.txt"]
 
 
-@st.composite
-def _damaged(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(_SOURCES)).read_text().split("\n")
-    for _ in range(draw(st.integers(0, 6))):
-        op = draw(st.sampled_from(["delete", "duplicate", "insert", "cut"]))
-        k = draw(st.integers(0, len(lines) - 1))
-        if op == "delete" and len(lines) > 1:
-            del lines[k]
-        elif op == "duplicate":
-            lines.insert(k, lines[k])
-        elif op == "insert":
-            pos = draw(st.integers(0, len(lines[k])))
-            lines[k] = lines[k][:pos] + draw(st.text(min_size=1, max_size=5)) + lines[k][pos:]
-        else:
-            lines[k] = lines[k][: draw(st.integers(0, len(lines[k])))]
-    return "\n".join(lines)
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_damaged())
+@given(damaged(_SOURCES))
 def test_random_damage_never_crashes(text: str) -> None:
     start = time.perf_counter()
     try:
