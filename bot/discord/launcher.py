@@ -135,18 +135,32 @@ async def serve(settings: Settings) -> None:
     try:
         async with open_bot(settings, start_workers=False) as bot:
             await bot.login(token)  # a refused token fails here, before any worker starts
-            await bot.pool.start()
+            # The workers warm up while the gateway connects: a question that arrives first waits in the
+            # pool's queue for the first free worker (start-up to READY is not the workers' start-up).
+            starting = loop.create_task(bot.pool.start(), name="layerbot-workers")
             running = loop.create_task(bot.connect(), name="layerbot-discord")
             stopping = loop.create_task(stop.wait(), name="layerbot-stop")
-            done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            watched = {running, stopping, starting}
+            while True:
+                done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+                if starting in done:
+                    watched.discard(starting)
+                    if starting.exception() is not None:
+                        log.error("the calculation workers could not start; stopping")
+                        break
+                    continue
+                break
             stopping.cancel()
             if running in done:
+                starting.cancel()
                 running.result()  # LoginFailure, PrivilegedIntentsRequired ...: the caller says what
                 return
             log.info("stopping: closing the Discord connection")
             await bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
+            if starting.done() and not starting.cancelled():
+                starting.result()  # a worker that could not start: the caller says what
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
