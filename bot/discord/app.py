@@ -236,14 +236,27 @@ class LayerBot(commands.AutoShardedBot):
         return locale_of(tag)
 
     async def answer(
-        self, interaction: discord.Interaction, request: Request | Callable[[], Awaitable[Request]]
+        self,
+        interaction: discord.Interaction,
+        request: Request | Callable[[], Awaitable[Request]],
+        *,
+        private: bool = False,
+        save: bool = True,
     ) -> None:
-        """Answer a slash command, modal or context-menu interaction (see the module docstring)."""
+        """Answer a slash command, modal or context-menu interaction (see the module docstring).
+
+        ``private``: the answer goes to the asker alone; ``save=False``: it is not recorded (a stored
+        question shown again by /history is not a new question)."""
         with self._tracked():
-            await self._answer(interaction, request)
+            await self._answer(interaction, request, private=private, save=save)
 
     async def _answer(
-        self, interaction: discord.Interaction, request: Request | Callable[[], Awaitable[Request]]
+        self,
+        interaction: discord.Interaction,
+        request: Request | Callable[[], Awaitable[Request]],
+        *,
+        private: bool = False,
+        save: bool = True,
     ) -> None:
         started = time.perf_counter()
         locale = self.locale(interaction)
@@ -256,13 +269,13 @@ class LayerBot(commands.AutoShardedBot):
         try:
             done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
             if not done:
-                await interaction.response.defer(thinking=True)
+                await interaction.response.defer(thinking=True, ephemeral=private)
             result = await work
         except BaseException:
             work.cancel()
             raise
-        ephemeral = result.reply.ephemeral or result.outcome is not Outcome.ANSWERED
-        record = self._record(result, started, locale, guild_id=interaction.guild_id,
+        ephemeral = private or result.reply.ephemeral or result.outcome is not Outcome.ANSWERED
+        record = self._record(result, started, locale, save=save, guild_id=interaction.guild_id,
                               channel_id=interaction.channel_id, user_id=interaction.user.id)
         await asyncio.gather(record, self.send_reply(interaction, result.reply, locale, ephemeral=ephemeral))
         self.answered += 1
@@ -292,9 +305,9 @@ class LayerBot(commands.AutoShardedBot):
 
     async def _record(
         self, result: Answer, started: float, locale: str, *, guild_id: int | None, channel_id: int | None,
-        user_id: int | None,
+        user_id: int | None, save: bool = True,
     ) -> None:
-        if self.store is None:
+        if self.store is None or not save:
             return
         await self.store.record(
             QueryRecord(
