@@ -36,6 +36,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import time
 import traceback
@@ -139,6 +140,33 @@ class Request:
                 parts.append(f"{name}={value}")
         return " ".join(parts) + text
 
+    @classmethod
+    def from_input_text(cls, text: str, locale: str = "en") -> Request:
+        """The question a stored :attr:`input_text` asks, to ask it again: the inverse of :attr:`input_text`.
+
+        ``/explain text=32x32x3 conv8k3 flatten dense4 framework=torch`` is that command with those
+        options (a value may hold spaces: the line is cut before each ``name=`` the command knows), and a
+        paste below the line is the command's text option.  Anything else (a typed ``/dense 86400 4``,
+        a pasted model) is a line, read as the router reads a message.
+        """
+        head, newline, below = text.partition("\n")
+        m = _INPUT_HEAD.fullmatch(head)
+        spec = find(m.group(1)) if m else None
+        if m is None or spec is None or spec.name != m.group(1):
+            return cls(None, line=text, locale=locale)
+        names = "|".join(re.escape(arg.name) for arg in spec.args) or "(?!)"
+        parts = re.split(rf"(?:^| )({names})=", m.group(2) or "")
+        pairs = list(zip(parts[1::2], parts[2::2], strict=True))
+        options = dict(pairs)
+        if parts[0] or len(options) != len(pairs) or not all(options.values()):
+            return cls(None, line=text, locale=locale)  # positional words, a repeated or an empty option
+        if newline:
+            text_arg = spec.text_arg
+            if text_arg is None or text_arg.name in options:
+                return cls(None, line=text, locale=locale)
+            options[text_arg.name] = below
+        return cls(spec.name, options, locale=locale)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -155,6 +183,10 @@ class Answer:
     duration_ms: int = 0
     error_code: str | None = None
     error_text: str | None = None
+
+
+_INPUT_HEAD = re.compile(r"/([a-z][a-z0-9_]*)(?: (.+))?")
+"""The command line of an :attr:`Request.input_text`: ``/name`` and its ``name=value`` options."""
 
 
 def _is_command_line(line: str) -> bool:
