@@ -268,7 +268,7 @@ class LayerBot(commands.AutoShardedBot):
         work = asyncio.ensure_future(self._work(request, locale))
         try:
             done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
-            if not done:
+            if not done and not interaction.response.is_done():  # a caller may have deferred already
                 await interaction.response.defer(thinking=True, ephemeral=private)
             result = await work
         except BaseException:
