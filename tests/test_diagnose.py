@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.render.advice_json import diagnosis_document
 from bot.render.advice_text import render_advice
+from calc import diagnose as diagnose_module
 from calc.advise import advice_for_report
 from calc.cost import INT32_MAX
 from calc.derive import derive_model
@@ -293,6 +295,39 @@ def test_planned_layers() -> None:
     assert planned_layers(report, "nothing here") == ()
     torch = planned_layers(None, "self.fc = nn.Linear(173056, 4096)")
     assert [(p.n_in, p.units, p.layer.params) for p in torch] == [(173_056, 4_096, 708_841_472)]
+
+
+_REGEX_CODES = (
+    (diagnose_module._RE_RNG, "diag.rng_mrg"),
+    (diagnose_module._RE_TF_OOM, "diag.tf_oom"),
+    (diagnose_module._RE_PROTO, "diag.proto_2gb"),
+    (diagnose_module._RE_CUDA, "diag.cuda_oom"),
+    (diagnose_module._RE_MAT, "diag.mat1_mat2"),
+    (diagnose_module._RE_AXIS, "diag.keras_axis"),
+    (diagnose_module._RE_NEG, "diag.negative_params"),
+)
+
+
+@pytest.mark.parametrize("message", [RNG_CPU, RNG_ZH, TF_OOM_FULL, PROTO, CUDA_OLD, CUDA_NEW, MAT, AXIS, NEGATIVE])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        str.upper,
+        str.lower,
+        lambda m: m.replace("s", "\u017f"),  # long s: matches s case-insensitively
+        lambda m: m.replace("i", "\u0131"),  # dotless i
+        lambda m: m.replace("i", "\u0130"),  # dotted capital I
+        lambda m: m.replace("k", "\u212a"),  # Kelvin sign
+        lambda m: m.replace(" ", "\u00a0"),  # no-break spaces: no match
+        lambda m: "\u2502 " + m.replace(" of ", " \u2500of "),
+    ],
+)
+def test_prefilters_find_what_the_regexes_find(message: str, spelling: Callable[[str], str]) -> None:
+    """The literal prefilters in front of the recognisers never hide a message their regex reads."""
+    text = spelling(message)
+    expected = {code for regex, code in _REGEX_CODES if regex.search(text)}
+    assert {d.code for d in diagnose(text)} == expected
+    assert {d.code for d in diagnose(SEED_SUMMARY + "\n" + text, _seed())} == expected
 
 
 def test_no_error_no_diagnosis() -> None:
