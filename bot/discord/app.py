@@ -8,7 +8,12 @@ menu, a mention or a DM):
 
     rate limit ─▶ build the Request (download an attachment) ─▶ pool.run (a worker process: calc + reply)
           └── "thinking…" (defer) if no answer after LAYERBOT_DEFER_AFTER seconds ──┘
-    ─▶ send the Reply and record the query in the store, together
+    ─▶ record the query in the store (commit) ─▶ then send the Reply
+
+Recording comes first so that an answer a user saw is always in the store: a crash (SIGKILL, out of
+memory) between the two loses an answer nobody saw, never a seen one.  A store slower than
+:data:`RECORD_WAIT_S` (an outage it has not noticed yet, a lock) does not hold the answer back: it goes out
+and the record finishes on its own (``close()`` still waits for it).
 
 The cogs (``bot/discord/cogs``, one per feature) only turn Discord's input into a
 :class:`~bot.discord.worker.Request` and call :meth:`LayerBot.answer` / :meth:`LayerBot.answer_message`;
@@ -24,7 +29,7 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -52,7 +57,7 @@ if TYPE_CHECKING:
     from bot.discord.worker import WorkerPool
     from bot.store.repo import Store
 
-__all__ = ["EXTENSIONS", "NO_MENTIONS", "LayerBot", "LayerTree", "notice", "reply_kwargs"]
+__all__ = ["EXTENSIONS", "NO_MENTIONS", "RECORD_WAIT_S", "LayerBot", "LayerTree", "notice", "reply_kwargs"]
 
 log = logging.getLogger("bot.discord")
 
@@ -66,6 +71,13 @@ EXTENSIONS: tuple[str, ...] = (
 """The cogs, one per feature.  One that fails to load is logged and the others still serve."""
 
 NO_MENTIONS = discord.AllowedMentions.none()
+
+RECORD_WAIT_S = 1.5
+"""Longest an answer waits for its record to commit before it is sent anyway (the record carries on)."""
+
+ACK_DEADLINE_S = 2.5
+"""Discord drops an interaction not acknowledged within 3 s: the wait for the record ends before this
+(counted from the interaction's arrival) unless the answer was already deferred."""
 
 TEXT_EXTENSIONS = (".txt", ".md", ".markdown", ".text", ".log", ".py")
 
@@ -277,7 +289,11 @@ class LayerBot(commands.AutoShardedBot):
         ephemeral = private or result.reply.ephemeral or result.outcome is not Outcome.ANSWERED
         record = self._record(result, started, locale, save=save, guild_id=interaction.guild_id,
                               channel_id=interaction.channel_id, user_id=interaction.user.id)
-        await asyncio.gather(record, self.send_reply(interaction, result.reply, locale, ephemeral=ephemeral))
+        budget = RECORD_WAIT_S
+        if not interaction.response.is_done():
+            budget = min(budget, ACK_DEADLINE_S - (time.perf_counter() - started))
+        await self._record_first(record, budget)
+        await self.send_reply(interaction, result.reply, locale, ephemeral=ephemeral)
         self.answered += 1
 
     async def _work(self, request: Request | Callable[[], Awaitable[Request]], locale: str) -> Answer:
@@ -329,6 +345,18 @@ class LayerBot(commands.AutoShardedBot):
                 error_text=result.error_text,
             )
         )
+
+    async def _record_first(self, record: Coroutine[Any, Any, None], budget: float) -> None:
+        """Return once ``record`` has committed, or after ``budget`` seconds with the record still going
+        (tracked, so that ``close()`` waits for it): the caller sends the answer after this."""
+        task = asyncio.ensure_future(record)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.0))
+        if done:
+            task.result()
+        else:
+            log.info("the query store took over %.1f s to record an answer; answering first", max(budget, 0.0))
 
     @staticmethod
     def _error_reply(message: Message, locale: str, *, internal: bool = False) -> Reply:
@@ -449,5 +477,6 @@ class LayerBot(commands.AutoShardedBot):
             result = await self._work(request, locale)
         record = self._record(result, started, locale, guild_id=message.guild.id if message.guild else None,
                               channel_id=message.channel.id, user_id=message.author.id)
-        await asyncio.gather(self.send_message_reply(message, result.reply, locale), record)
+        await self._record_first(record, RECORD_WAIT_S)
+        await self.send_message_reply(message, result.reply, locale)
         self.answered += 1
