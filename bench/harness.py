@@ -19,7 +19,10 @@ Figures (all wall time from ``time.perf_counter_ns``, in this process, warm: eac
 - **command router**: ``calc.commands.run`` for ``/dense`` and ``/explain`` (a 17-row summary): latency and
   requests per second per core (calls per CPU-second of this thread, so other processes on the machine do
   not count against it).
-- **Discord**: a marked slot, filled in when the bot exists.
+- **Discord**: ``layerbot run`` in its own process against the stand-in Discord (tests/discord_standin),
+  bursts of 200 and 500 slash commands each spread over one second: time to the first response and to
+  the answer (p50/p99/max), how many missed Discord's 3 s window, start-up to READY, memory idle and at
+  the peak (:mod:`bench.discord_load`; ``--discord skip`` leaves it out).
 
 Every summary's derived total is checked against the true count (``bench/fixtures/manifest.json``): a
 fast wrong answer is not a result.
@@ -259,6 +262,8 @@ class Run:
     keras_note: str
     started: str
     seconds: float = 0.0
+    discord: Any = None  # bench.discord_load.Result
+    discord_note: str = ""
 
 
 def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
@@ -333,6 +338,17 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
         for r in results:
             if r.case.keras_app and r.case.keras_app in keras.get("models", {}):
                 r.rebuild_ns = list(keras["models"][r.case.keras_app]["ns"])
+    discord: Any = None
+    discord_note = ""
+    if args.discord == "skip":
+        discord_note = "skipped (--discord skip)"
+    else:
+        import asyncio
+
+        from bench import discord_load
+
+        log(f"  Discord: `layerbot run` against the stand-in, bursts of {', '.join(map(str, args.discord_counts))} …")
+        discord = asyncio.run(discord_load.run(args.discord_counts, 1.0, None, {}))
     return Run(
         machine=machine(),
         options={k: v for k, v in vars(args).items() if k != "json"},
@@ -342,6 +358,8 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
         keras_note=note,
         started=time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime()),
         seconds=time.perf_counter() - t0,
+        discord=discord,
+        discord_note=discord_note,
     )
 
 
@@ -500,8 +518,15 @@ def render(run: Run) -> list[str]:
         ]
         for rr in run.router
     ]
-    rows.append(["Discord", "[slot: gateway event → reply, once the bot exists]", "—", "—", "—", "—", "—"])
     out += _table(["command", "line", "calls", "p50", "p99", "CPU p50", "req/s/core"], rows, right={2, 3, 4, 5, 6})
+
+    out.append("")
+    if run.discord is not None:
+        from bench import discord_load
+
+        out += discord_load.render(run.discord)
+    else:
+        out.append(f"Discord: {run.discord_note}")
 
     out += ["", "targets"]
     out += [f"  {_check(ok)} {what}" for what, ok in targets(run)]
@@ -549,6 +574,12 @@ def targets(run: Run) -> list[tuple[str, bool | None]]:
                     rr.sample.per_cpu_second >= TARGET_DENSE_RPS,
                 )
             )
+    if run.discord is not None:
+        from bench import discord_load
+
+        found += [(what, ok) for what, ok in discord_load.targets(run.discord)]
+    else:
+        found.append((f"Discord figures not measured ({run.discord_note})", None))
     for r in run.cases:
         if not r.correct:
             found.append((f"{r.case.label}: derived total {r.derived_total} ≠ true total {r.true_total}", False))
@@ -586,6 +617,8 @@ def _document(run: Run) -> dict[str, Any]:
         ],
         "keras": {k: v for k, v in run.keras.items() if k != "models"},
         "keras_note": run.keras_note,
+        "discord": None if run.discord is None else asdict(run.discord),
+        "discord_note": run.discord_note,
         "targets": [{"what": w, "ok": ok} for w, ok in targets(run)],
     }
 
@@ -599,6 +632,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keras-python", default=None, help="interpreter with Keras 3 for the rebuild row")
     p.add_argument("--keras-reps", type=int, default=5, help="timed Keras builds per model (default 5)")
     p.add_argument("--keras-warmup", type=int, default=1, help="untimed Keras builds per model (default 1)")
+    p.add_argument("--discord", choices=("auto", "skip"), default="auto",
+                   help="run the bot against the stand-in Discord under bursts (default auto)")
+    p.add_argument("--discord-counts", type=int, nargs="+", default=[200, 500], metavar="N",
+                   help="burst sizes, each spread over one second (default 200 500)")
     p.add_argument("--only", nargs="*", choices=[c.key for c in CASES], help="only these summaries")
     p.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     return p

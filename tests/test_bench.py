@@ -20,7 +20,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     out = io.StringIO()
     doc = tmp_path_factory.mktemp("bench") / "bench.json"
     code = harness.main(
-        ["--reps", "1", "--warmup", "0", "--router-reps", "10", "--keras", "skip", "--json", str(doc)], out=out
+        ["--reps", "1", "--warmup", "0", "--router-reps", "10", "--keras", "skip", "--discord", "skip", "--json", str(doc)], out=out
     )
     assert code == 0
     return out.getvalue(), json.loads(doc.read_text(encoding="utf-8"))
@@ -49,7 +49,7 @@ def test_router_and_discord_rows(printed: tuple[str, dict]) -> None:
     lines = text.splitlines()
     for command in ("/dense", "/explain"):
         assert any(line.startswith(command + " ") for line in lines)
-    assert any(line.startswith("Discord") and "slot" in line for line in lines)
+    assert "Discord: skipped (--discord skip)" in lines
     assert "targets" in lines
 
 
@@ -78,3 +78,21 @@ def test_percentiles() -> None:
     assert harness._percentile([5, 1, 3, 2, 4], 50) == 3
     assert harness._percentile(list(range(1, 201)), 99) == 198
     assert harness._percentile([7], 99) == 7
+
+
+def test_discord_load_runs_a_small_burst() -> None:
+    """The Discord figures' harness end to end, tiny: `layerbot run` in a child process answers a burst
+    of 10 through the stand-in, and every figure has its place in the table and the targets."""
+    import asyncio
+
+    from bench import discord_load
+
+    result = asyncio.run(discord_load.run([10], 0.5, None, {}))
+    (b,) = result.bursts
+    assert (b.count, b.answered, b.acknowledged) == (10, 10, 10)
+    assert b.not_numbers == 0
+    assert 0 < result.startup_s < 60 and result.rss_idle_mib > 0 and result.pss_idle_mib >= result.rss_idle_mib
+    text = "\n".join(discord_load.render(result))
+    assert "10 in 0.5 s" in text and "start-up: spawn → READY" in text
+    whats = [what for what, _ in discord_load.targets(result)]
+    assert any(w.startswith("10 interactions in 0.5 s: 10/10 answered") for w in whats)
