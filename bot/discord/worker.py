@@ -373,6 +373,16 @@ class WorkerPool:
     def busy(self) -> int:
         return len(self._all) - len(self._idle)
 
+    @property
+    def queued(self) -> int:
+        """Questions waiting for a free worker."""
+        return sum(1 for _, _, waiter in self._waiting if not waiter.done())
+
+    @property
+    def running(self) -> bool:
+        """Started, not closed, and at least one worker process up."""
+        return self._started and not self._closed and bool(self._all)
+
     async def start(self) -> None:
         """Start every worker and wait until each has imported the work function (raises if one cannot)."""
         if self._started:
