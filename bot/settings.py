@@ -31,6 +31,11 @@ The Discord bot (``layerbot run`` / ``layerbot sync``):
     LAYERBOT_MAX_ATTACHMENT_BYTES  largest .txt/.md attachment read (default 262144 = 256 KiB)
     LAYERBOT_RATE_BURST            questions one user may ask in a row (default 5; 0 = no limit)
     LAYERBOT_RATE_PER_MINUTE       questions per minute one user may ask after the burst (default 20)
+    LAYERBOT_HTTP_PORT             a port for /healthz and /metrics (default: unset, no HTTP server)
+    LAYERBOT_HTTP_HOST             the address that server listens on (default 127.0.0.1, this machine
+                                   only; 0.0.0.0 in a container, so that Docker's probes reach it)
+    LAYERBOT_LOG_FORMAT            text (default: one readable line per record) or json (one JSON
+                                   object per line, for a log collector)
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ DEFAULT_MAX_ATTACHMENT_BYTES = 256 * 1024
 DEFAULT_RATE_BURST = 5
 DEFAULT_RATE_PER_MINUTE = 20
 _MAX_SHARDS = 100_000
+DEFAULT_HTTP_HOST = "127.0.0.1"
+LOG_FORMATS = ("text", "json")
+_HOST = re.compile(r"[A-Za-z0-9.:_-]+|\[[0-9A-Fa-f:.]+\]", re.ASCII)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _WORK_PATH = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", re.ASCII)
 
@@ -146,6 +154,16 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return raw.rstrip("/")
 
 
+def _http(env: Mapping[str, str]) -> tuple[int | None, str]:
+    port = _int(env, "LAYERBOT_HTTP_PORT", 0, 1, 65_535) or None
+    host = env.get("LAYERBOT_HTTP_HOST", "").strip() or DEFAULT_HTTP_HOST
+    if not _HOST.fullmatch(host):
+        raise SettingsError(
+            f"LAYERBOT_HTTP_HOST={host!r} is not an address; expected e.g. 127.0.0.1 (this machine) or 0.0.0.0 (all)"
+        )
+    return port, host.strip("[]")
+
+
 def _shards(env: Mapping[str, str]) -> tuple[tuple[int, ...] | None, int | None]:
     count = _int(env, "LAYERBOT_SHARD_COUNT", 0, 1, _MAX_SHARDS) or None
     raw = env.get("LAYERBOT_SHARD_IDS", "").strip()
@@ -188,6 +206,9 @@ class Settings:
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES
     rate_burst: int = DEFAULT_RATE_BURST  # 0 = no rate limit
     rate_per_minute: int = DEFAULT_RATE_PER_MINUTE
+    http_port: int | None = None  # None: no /healthz or /metrics
+    http_host: str = DEFAULT_HTTP_HOST
+    log_format: str = "text"  # or "json"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -206,6 +227,10 @@ class Settings:
             raise SettingsError(f"LAYERBOT_WORK={work!r} is not a function; expected module:function")
         shard_ids, shard_count = _shards(env)
         token = env.get("DISCORD_TOKEN", "").strip() or None
+        http_port, http_host = _http(env)
+        log_format = env.get("LAYERBOT_LOG_FORMAT", "").strip().lower() or "text"
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"LAYERBOT_LOG_FORMAT={log_format!r} is not a log format; expected text or json")
         return cls(
             database_url=url,
             db_pool_size=_int(env, "LAYERBOT_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, _MAX_POOL_SIZE),
@@ -228,4 +253,7 @@ class Settings:
                                       25 * 1024 * 1024),
             rate_burst=_int(env, "LAYERBOT_RATE_BURST", DEFAULT_RATE_BURST, 0, 10_000),
             rate_per_minute=_int(env, "LAYERBOT_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE, 1, 100_000),
+            http_port=http_port,
+            http_host=http_host,
+            log_format=log_format,
         )

@@ -60,3 +60,28 @@ def test_settings_are_frozen() -> None:
 
 def test_read_env_file_missing(tmp_path: Path) -> None:
     assert read_env_file(tmp_path / "nope") == {}
+
+
+def test_health_endpoint_and_log_format_settings() -> None:
+    s = Settings.from_env({}, env_file=None)
+    assert (s.http_port, s.http_host, s.log_format) == (None, "127.0.0.1", "text")  # off by default
+    everywhere = "0.0.0.0"  # noqa: S104 - what a container sets
+    s = Settings.from_env({"LAYERBOT_HTTP_PORT": "8080", "LAYERBOT_HTTP_HOST": everywhere, "LAYERBOT_LOG_FORMAT": "JSON"},
+                          env_file=None)
+    assert (s.http_port, s.http_host, s.log_format) == (8080, everywhere, "json")
+    assert Settings.from_env({"LAYERBOT_HTTP_HOST": "[::1]"}, env_file=None).http_host == "::1"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("LAYERBOT_HTTP_PORT", "http", "not a whole number"),
+        ("LAYERBOT_HTTP_PORT", "0", "out of range; expected 1–65535"),
+        ("LAYERBOT_HTTP_PORT", "70000", "out of range"),
+        ("LAYERBOT_HTTP_HOST", "a host", "not an address"),
+        ("LAYERBOT_LOG_FORMAT", "xml", "expected text or json"),
+    ],
+)
+def test_bad_health_and_log_settings_name_the_variable(name: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name}.*{says}"):
+        Settings.from_env({name: value}, env_file=None)
