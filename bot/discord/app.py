@@ -36,6 +36,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.health import Metrics
 from bot.discord.ratelimit import RateLimiter
 from bot.discord.replies import LayerbotTranslator, Paginator, Reply, reply_for_error
 from bot.discord.worker import (
@@ -108,6 +109,10 @@ register(
         "discord.bot.error.option": {
             "en": "{name}={value} is not a value I can use here. /help {command} shows what each option takes.",
             "zh": "{name}={value} 在这里无法使用。/help {command} 会说明每个选项接受什么。",
+        },
+        "discord.bot.restarting": {
+            "en": "I am restarting right now; please ask again in a few seconds.",
+            "zh": "我正在重新启动，请过几秒再问一次。",
         },
         "discord.bot.hint.empty": {
             "en": "Paste a model.summary(), a torchinfo table, print(model) or Keras code after mentioning me (or"
@@ -197,6 +202,8 @@ class LayerBot(commands.AutoShardedBot):
         self.answered = 0
         self._views: weakref.WeakSet[discord.ui.View] = weakref.WeakSet()
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self.closing = False  # set by close(): new questions get a short "restarting" note, not an answer
+        self.metrics = Metrics(self)
 
     # ------------------------------------------------------------------ start-up and shut-down
 
@@ -217,11 +224,17 @@ class LayerBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Finish the answers in progress (sent and recorded, within one work timeout and a little),
-        then stop the page buttons and disconnect."""
-        pending = {t for t in self._in_flight if not t.done() and t is not asyncio.current_task()}
-        if pending:
+        then stop the page buttons and disconnect.  Questions arriving meanwhile are not started: they
+        get a one-line "restarting, ask again" note (Discord would otherwise show "did not respond")."""
+        self.closing = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.work_timeout + 5.0
+        while pending := {t for t in self._in_flight if not t.done() and t is not asyncio.current_task()}:
+            if loop.time() >= deadline:
+                log.warning("closing with %d answers still in progress", len(pending))
+                break
             log.info("finishing %d answers in progress before closing", len(pending))
-            await asyncio.wait(pending, timeout=self.settings.work_timeout + 5.0)
+            await asyncio.wait(pending, timeout=deadline - loop.time())
         for view in list(self._views):
             view.stop()
         await super().close()
@@ -260,6 +273,12 @@ class LayerBot(commands.AutoShardedBot):
         ``private``: the answer goes to the asker alone; ``save=False``: it is not recorded (a stored
         question shown again by /history is not a new question)."""
         with self._tracked():
+            if self.closing:
+                locale = self.locale(interaction)
+                self.metrics.answered(interaction.command.name if interaction.command else None, "restarting")
+                await self.send_reply(interaction, notice(Message("discord.bot.restarting"), locale), locale,
+                                      ephemeral=True)
+                return
             await self._answer(interaction, request, private=private, save=save)
 
     async def _answer(
@@ -323,9 +342,10 @@ class LayerBot(commands.AutoShardedBot):
         self, result: Answer, started: float, locale: str, *, guild_id: int | None, channel_id: int | None,
         user_id: int | None, save: bool = True,
     ) -> None:
+        self.metrics.answered(result.command, result.outcome.value, time.perf_counter() - started)
         if self.store is None or not save:
             return
-        await self.store.record(
+        saved = await self.store.record(
             QueryRecord(
                 source=Source.DISCORD,
                 command=result.command,
@@ -345,6 +365,8 @@ class LayerBot(commands.AutoShardedBot):
                 error_text=result.error_text,
             )
         )
+        if saved is None:
+            self.metrics.store_failed()
 
     async def _record_first(self, record: Coroutine[Any, Any, None], budget: float) -> None:
         """Return once ``record`` has committed, or after ``budget`` seconds with the record still going
@@ -462,6 +484,10 @@ class LayerBot(commands.AutoShardedBot):
     ) -> None:
         """Answer a message that mentions the bot (or a DM) with a reply to it."""
         with self._tracked():
+            if self.closing:
+                self.metrics.answered("explain", "restarting")
+                await self.send_message_reply(message, notice(Message("discord.bot.restarting"), locale), locale)
+                return
             await self._answer_message(message, request, locale)
 
     async def _answer_message(
