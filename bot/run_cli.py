@@ -56,6 +56,7 @@ def _discord_errors(name: str, settings: Settings, console: Console, action: Cal
     import discord
 
     from bot.discord.launcher import MissingToken
+    from bot.settings import SettingsError
     from bot.store.errors import DatabaseNewerError, StoreConfigError
 
     where = settings.discord_api_base or "Discord"
@@ -75,6 +76,9 @@ def _discord_errors(name: str, settings: Settings, console: Console, action: Cal
             f"layerbot {name}: Discord refused the message-content intent; enable it for the bot in the developer"
             " portal, or unset LAYERBOT_MESSAGE_CONTENT (mentions and DMs work without it)"
         )
+        return EXIT_INPUT
+    except SettingsError as exc:  # e.g. LAYERBOT_HTTP_PORT already in use
+        console.error(f"layerbot {name}: {exc}")
         return EXIT_INPUT
     except (StoreConfigError, DatabaseNewerError) as exc:
         console.error(f"layerbot {name}: {exc}")
@@ -103,7 +107,7 @@ def _run(ns: argparse.Namespace, console: Console) -> int:
         return EXIT_INPUT
     from bot.discord.launcher import configure_logging, serve
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, secrets=[settings.discord_token])
     return _discord_errors("run", settings, console, lambda: asyncio.run(serve(settings)))
 
 
@@ -123,7 +127,8 @@ def _sync(ns: argparse.Namespace, console: Console) -> int:
         return EXIT_INPUT
     from bot.discord.launcher import SyncResult, configure_logging, sync_commands
 
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format,
+                      secrets=[settings.discord_token])
     guild = None if ns.everywhere else (ns.guild if ns.guild is not None else settings.dev_guild)
     results: list[SyncResult] = []
 

@@ -40,6 +40,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
+from bot.settings import SettingsError
+
 if TYPE_CHECKING:
     from bot.discord.app import LayerBot
 
@@ -237,7 +239,7 @@ async def health_report(bot: LayerBot) -> tuple[bool, dict[str, Any]]:
 @contextlib.asynccontextmanager
 async def health_server(bot: LayerBot, host: str, port: int | None) -> AsyncIterator[None]:
     """Serve /healthz and /metrics on ``host:port`` while inside; nothing when ``port`` is None.
-    A port that cannot be bound raises OSError (the caller says so in one line)."""
+    An address that cannot be listened on raises :class:`~bot.settings.SettingsError` (a setting to change)."""
     if port is None:
         yield
         return
@@ -258,7 +260,13 @@ async def health_server(bot: LayerBot, host: str, port: int | None) -> AsyncIter
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise SettingsError(
+                f"LAYERBOT_HTTP_PORT={port}: cannot listen on {host}:{port} for /healthz and /metrics "
+                f"({exc.strerror or exc}); choose a free port, or unset LAYERBOT_HTTP_PORT"
+            ) from None
         log.info("health and metrics on http://%s:%d (/healthz, /metrics)", host, port)
         yield
     finally:

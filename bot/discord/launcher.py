@@ -1,7 +1,7 @@
 """The launcher: it owns the resources and hands them to the bot (RoboDanny's shape).
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, secrets=[settings.discord_token])
     await serve(settings)          # what `layerbot run` does, until SIGTERM / Ctrl-C
 
     async with open_bot(settings) as bot:      # the same resources, for a caller that drives the bot
@@ -10,7 +10,8 @@
 :func:`open_bot` points discord.py at ``LAYERBOT_DISCORD_API_BASE`` / ``LAYERBOT_DISCORD_GATEWAY`` when
 they are set (the only difference between production and the end-to-end tests), upgrades the database
 to head (refusing a database newer than this code), starts the worker processes, and closes all of it
-in reverse order.  Command sync is deliberate (:func:`sync_commands`, ``layerbot sync``), never a side
+in reverse order; with ``LAYERBOT_HTTP_PORT`` it also serves /healthz and /metrics (bot.discord.health)
+while the bot exists.  Command sync is deliberate (:func:`sync_commands`, ``layerbot sync``), never a side
 effect of starting.  The token is only ever handed to discord.py; nothing here logs or prints it.
 """
 
@@ -20,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +32,9 @@ import yarl
 from discord import app_commands
 
 from bot.discord.app import LayerBot
+from bot.discord.health import health_server
 from bot.discord.worker import WorkerPool
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.store.repo import Store, open_store
 
@@ -45,19 +47,6 @@ PURGE_EVERY_S = 24 * 3600
 
 class MissingToken(Exception):
     """DISCORD_TOKEN is not set."""
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """One handler on stderr for layerbot and discord.py; aiohttp's access logs stay quiet."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
-    logging.getLogger("discord.http").setLevel(max(logging.getLevelName(level), logging.INFO))
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
@@ -109,7 +98,10 @@ async def open_bot(
             try:
                 if start_workers:
                     await workers.start()
-                async with LayerBot(settings, store, workers) as bot:
+                async with (
+                    LayerBot(settings, store, workers) as bot,
+                    health_server(bot, settings.http_host, settings.http_port),
+                ):
                     yield bot
             finally:
                 await workers.close()
@@ -129,9 +121,15 @@ async def serve(settings: Settings) -> None:
         raise MissingToken("DISCORD_TOKEN is not set")
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
     try:
         async with open_bot(settings, start_workers=False) as bot:
             await bot.login(token)  # a refused token fails here, before any worker starts
@@ -155,7 +153,8 @@ async def serve(settings: Settings) -> None:
                 starting.cancel()
                 running.result()  # LoginFailure, PrivilegedIntentsRequired ...: the caller says what
                 return
-            log.info("stopping: closing the Discord connection")
+            log.info("stopping (%s): finishing the answers in progress, then closing the Discord connection",
+                     received[0] if received else "the workers failed")
             await bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
