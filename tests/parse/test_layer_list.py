@@ -4,11 +4,12 @@ derived back to the framework's true totals, errors that name the token, and det
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calc.catalog import MAX_SIZE
@@ -439,3 +440,25 @@ def test_random_unicode_only_raises_layerbot_errors(text: str) -> None:
     layer_list.detect(text)
     with contextlib.suppress(LayerbotError):
         layer_list.parse(text)
+
+
+_SEPARATED = st.text(alphabet=" \t\x1c\x85\u2028\u3000,;|->→=>x×*()a1٣X", max_size=30)
+_REGEX_NUMBER_FIRST = re.compile(
+    r"[\s,;|>=→-]*(?:(?:[Pp][Yy])?[Tt][Oo][Rr][Cc][Hh]|[Kk][Ee][Rr][Aa][Ss]|[Tt][Ff]\.[Kk][Ee][Rr][Aa][Ss])?[\s,;|>=→-]*\d"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SEPARATED, st.sampled_from(["", "torch", "Keras", "tf.keras", "=" * 30, "\n"]))
+@example(" ( 256 ,\t256 ×3 ) conv32k3 -> pool2=>dense4", "\n")
+@example("\n  ==== \n 3x4", "=" * 30)
+def test_fast_scans_read_what_the_regexes_read(text: str, word: str) -> None:
+    """The tokenizer and the detect() prefilters give the answers of the plain regexes they replace."""
+    line = word + text
+    assert layer_list._split(line) == [p for p in layer_list._SPLIT.split(line) if p]
+    assert layer_list._maybe_shape(line) == (layer_list._MAYBE_SHAPE.search(line) is not None)
+    greedy_on_a_line = re.compile(r"\n" + _REGEX_NUMBER_FIRST.pattern)
+    assert (layer_list._NUMBER_FIRST.match(line) is None) == (_REGEX_NUMBER_FIRST.match(line) is None)
+    assert (layer_list._NUMBER_FIRST_ON_A_LINE.search(line) is None) == (greedy_on_a_line.search(line) is None)
+    for m in layer_list._PAREN_SHAPE.finditer(line):
+        assert layer_list._paren_shape(m) == "x".join(p.strip() for p in re.split(r"[,x×*]", m.group(1)))
