@@ -9,6 +9,8 @@ command at the repository root (``alembic.ini``), which reads DATABASE_URL like 
 * ``compare_type=True``: ``alembic check`` also catches a column whose type changed.
 * SQLite runs migrations with foreign keys off (a batch copy-and-drop would otherwise cascade) and
   checks them all at the end, inside the same transaction; DDL is transactional on both engines.
+* Processes that start together (shards sharing one database) migrate one at a time: a PostgreSQL
+  advisory lock per schema, held by the migration's transaction; on SQLite, ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.settings import Settings
@@ -47,9 +50,19 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+MIGRATION_LOCK = 0x6C617972  # "layr": with the schema's name, the key of the PostgreSQL advisory lock below
+
+
 def do_run_migrations(connection: Connection) -> None:
     _configure(connection=connection, transactional_ddl=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several bot processes (shards) start together and each upgrades the schema: one at a time.  The
+            # lock is held until this transaction ends, so the next one reads the revision the previous one
+            # committed and finds nothing to do.  (SQLite: the migration engine's BEGIN IMMEDIATE does this.)
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))"), {"key": MIGRATION_LOCK}
+            )
         context.run_migrations()
         if connection.dialect.name == "sqlite":
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

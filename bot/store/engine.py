@@ -108,7 +108,7 @@ def _libpq_options(value: str | tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-def _sqlite_events(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+def _sqlite_events(engine: AsyncEngine, *, foreign_keys: bool, immediate: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Autocommit at the driver level: SQLAlchemy's "begin" event below emits BEGIN, so every
@@ -116,16 +116,21 @@ def _sqlite_events(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # The busy timeout first: switching a new file to WAL waits for another process doing the same
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         finally:
             cursor.close()
 
+    # BEGIN IMMEDIATE takes the write lock at once: two processes migrating the same file then wait for
+    # each other (busy timeout) instead of both reading "empty" and one failing to write.
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 def make_engine(
@@ -140,7 +145,9 @@ def make_engine(
     ``pool_size``: PostgreSQL connections kept open; as many again may be opened under load.
     ``migrations``: an engine for Alembic: no pool (one connection, closed afterwards) and, on
     SQLite, foreign keys off while the schema changes — a batch migration copies and drops a
-    table, and with foreign keys on that drop would cascade into the rows that refer to it.
+    table, and with foreign keys on that drop would cascade into the rows that refer to it — and
+    ``BEGIN IMMEDIATE`` (processes starting together migrate one after the other; PostgreSQL gets
+    the same from an advisory lock in ``migrations/env.py``).
 
     A SQLite file's directory is created when missing, so a first start needs no set-up.
     """
@@ -153,7 +160,7 @@ def make_engine(
         if migrations:
             kwargs["poolclass"] = NullPool
         engine = create_async_engine(parsed, **kwargs)
-        _sqlite_events(engine, foreign_keys=not migrations)
+        _sqlite_events(engine, foreign_keys=not migrations, immediate=migrations)
         return engine
     server_settings = {"application_name": "layerbot"}
     if "options" in parsed.query:  # libpq's ?options=-c search_path=... (asyncpg has no such parameter)
