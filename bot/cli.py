@@ -34,7 +34,7 @@ __all__ = ["EXTENSIONS", "Console", "Subcommand", "build_parser", "default_lang"
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXTENSIONS: list[str] = ["bot.db_cli", "bot.run_cli"]
+EXTENSIONS: list[str] = ["bot.db_cli", "bot.run_cli", "bot.ops_cli"]
 """Modules that register more subcommands when imported (``bot.explain_cli`` ...)."""
 
 
