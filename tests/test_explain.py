@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc.parse as parsing
 from bot.render.json import result_document
 from bot.render.report_json import report_document
-from bot.render.report_text import _width, render_report, wrap_formula
+from bot.render.report_text import _top_level_terms, _width, _wrap_cells, render_report, wrap_formula
 from bot.render.text import render_text
 from calc.commands import MAX_LINE, MAX_TEXT, find, invoke, run, tokenize
 from calc.errors import InputError
@@ -469,6 +472,54 @@ def test_formula_wrapping() -> None:
     bracket = RowFormula("4·(32·(16 + 32) + 32) + 4·(32·(16 + 32) + 32)", "", 12_544)
     pieces = wrap_formula(bracket, width=24)
     assert pieces == ["4·(32·(16 + 32) + 32)", "+ 4·(32·(16 + 32) + 32) = 12,544"]
+
+
+def _cells_one_by_one(text: str) -> int:
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _terms_char_by_char(formula: str) -> list[str]:
+    terms: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(formula):
+        c = formula[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and formula.startswith(" + ", i):
+            terms.append(formula[start:i])
+            start, i = i + 3, i + 3
+            continue
+        i += 1
+    terms.append(formula[start:])
+    return terms
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="1, +()[]·×…层（\u0301\u200bé", max_size=60), st.integers(0, 50), st.integers(1, 4))
+def test_widths_and_wrapping_match_the_plain_definitions(text: str, width: int, max_lines: int) -> None:
+    """The renderer's width (per-character table) and term split (str.split) against the definitions."""
+    assert _width(text) == _cells_one_by_one(text)
+    assert _top_level_terms(text) == _terms_char_by_char(text)
+    wrapped = _wrap_cells(text, " = 1,234", width, max_lines)
+    for line, cells in wrapped:
+        assert cells == _cells_one_by_one(line)
+    lines: list[str] = []
+    current = ""
+    terms = _terms_char_by_char(text)
+    for i, term in enumerate(terms):  # the wrapping rule, measuring every line again
+        piece = term if i == 0 else f"+ {term}"
+        extra = _cells_one_by_one(" = 1,234") if i == len(terms) - 1 else 0
+        if current and _cells_one_by_one(current) + 1 + _cells_one_by_one(piece) + extra > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    lines.append(current + " = 1,234")
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "+ … = 1,234"]
+    assert [line for line, _ in wrapped] == lines
 
 
 def test_display_width_counts_cjk_twice() -> None:

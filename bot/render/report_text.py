@@ -19,6 +19,7 @@ always shown).  Every number comes from calc; this module only lays it out, writ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -87,15 +88,34 @@ def _t(key: str, lang: str, **args: Any) -> str:
     return Message(key, args).render(lang)
 
 
+def _char_cells(c: str) -> int:
+    """Terminal cells of one character: CJK and full-width take two, combining marks none."""
+    if unicodedata.combining(c):
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_EXTRA_CELLS: dict[str, int] = {}
+"""Cells beyond one of each non-ASCII character seen (a property of the character, so shared)."""
+_EXTRA_CELLS_MAX = 4096
+
+
 def _width(text: str) -> int:
     """Terminal cells: CJK and full-width characters take two, combining marks none."""
     if text.isascii():
         return len(text)  # every printable ASCII character takes one cell
-    n = 0
-    for c in text:
-        if unicodedata.combining(c):
-            continue
-        n += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    # A formula or a shape holds a few "·" and "×" among ASCII: one cell each plus what the non-ASCII
+    # characters add, looked up per character once.
+    n = len(text)
+    extra = _EXTRA_CELLS
+    for c in _NON_ASCII.findall(text):
+        more = extra.get(c)
+        if more is None:
+            more = _char_cells(c) - 1
+            if len(extra) < _EXTRA_CELLS_MAX:
+                extra[c] = more
+        n += more
     return n
 
 
@@ -115,23 +135,27 @@ def _clip(text: str, width: int) -> str:
     return text + "…"
 
 
+def _depth_change(text: str) -> int:
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
+
+
 def _top_level_terms(formula: str) -> list[str]:
     """Split ``a + (b + c)·d + e`` at the ``+`` signs outside brackets: ``[a, (b + c)·d, e]``."""
+    if " + " not in formula:
+        return [formula]
+    # Every " + " (left to right, as str.split finds them) splits where the brackets before it balance.
+    parts = formula.split(" + ")
     terms: list[str] = []
-    depth, start, i = 0, 0, 0
-    while i < len(formula):
-        c = formula[i]
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        elif depth == 0 and formula.startswith(" + ", i):
-            terms.append(formula[start:i])
-            start = i + 3
-            i += 3
-            continue
-        i += 1
-    terms.append(formula[start:])
+    current = parts[0]
+    depth = _depth_change(current)
+    for part in parts[1:]:
+        if depth == 0:
+            terms.append(current)
+            current = part
+        else:
+            current = f"{current} + {part}"
+        depth += _depth_change(part)
+    terms.append(current)
     return terms
 
 
@@ -142,20 +166,32 @@ def wrap_formula(formula: RowFormula, width: int = FORMULA_WIDTH, max_lines: int
 
 
 def _wrap(text: str, tail: str, width: int, max_lines: int) -> list[str]:
+    return [line for line, _ in _wrap_cells(text, tail, width, max_lines)]
+
+
+def _wrap_cells(text: str, tail: str, width: int, max_lines: int) -> list[tuple[str, int]]:
+    """:func:`_wrap`'s lines, each with its width in cells (widths add up over concatenation)."""
+    tail_cells = _width(tail)
+    if max_lines >= 1 and " + " not in text:  # one term: one line
+        return [(text + tail, _width(text) + tail_cells)]
     terms = _top_level_terms(text)
-    lines: list[str] = []
-    current = ""
+    lines: list[tuple[str, int]] = []
+    current, cells = "", 0
+    last = len(terms) - 1
     for i, term in enumerate(terms):
         piece = term if i == 0 else f"+ {term}"
-        extra = _width(tail) if i == len(terms) - 1 else 0
-        if current and _width(current) + 1 + _width(piece) + extra > width:
-            lines.append(current)
-            current = piece
+        piece_cells = _width(piece)
+        extra = tail_cells if i == last else 0
+        if current and cells + 1 + piece_cells + extra > width:
+            lines.append((current, cells))
+            current, cells = piece, piece_cells
+        elif current:
+            current, cells = f"{current} {piece}", cells + 1 + piece_cells
         else:
-            current = f"{current} {piece}" if current else piece
-    lines.append(current + tail)
+            current, cells = piece, piece_cells
+    lines.append((current + tail, cells + tail_cells))
     if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], f"+ …{tail}"]
+        lines = [*lines[: max_lines - 1], (f"+ …{tail}", 3 + tail_cells)]
     return lines
 
 
@@ -185,33 +221,49 @@ def _params(row: LayerReport) -> str:
     return "?" if row.params is None else f"{row.params:,}"
 
 
+def _clip_cells(text: str, width: int) -> tuple[str, int]:
+    """:func:`_clip` and the width of what it returns."""
+    cells = _width(text)
+    if cells <= width:
+        return text, cells
+    clipped = _clip(text, width)
+    return clipped, _width(clipped)
+
+
+_Cell = tuple[str, int]  # a cell's text and its width in terminal cells
+
+
 def _table(report: Report, lang: str) -> Iterator[str]:
     formulas = row_formulas(report)
-    cells: list[tuple[str, str, str, list[str], str]] = []
+    # Every width is measured once, as the cell is made; the layout only adds them up.
+    rows: list[tuple[_Cell, _Cell, str, list[_Cell], _Cell]] = []
+    ok = _clip_cells(_t("report.status.ok", lang), 36)  # most rows: one message rendered once
     for row, formula in zip(report.layers, formulas, strict=True):
         if formula is not None:
-            lines = wrap_formula(formula)
+            lines = _wrap_cells(formula.unicode, f" = {formula.value:,}", FORMULA_WIDTH, FORMULA_LINES)
         else:
             # Keras code with a name for a size (Dense(nClasses)): the formula in that name, no count.
             symbolic: str | None = getattr(row, "symbolic_formula", None) if row.params is None else None
-            lines = _wrap(symbolic, "", FORMULA_WIDTH, FORMULA_LINES) if symbolic else [""]
-        cells.append(
+            lines = _wrap_cells(symbolic, "", FORMULA_WIDTH, FORMULA_LINES) if symbolic else [("", 0)]
+        params = _params(row)
+        rows.append(
             (
-                _clip(_name(row), NAME_WIDTH),
-                _clip(format_shape(row.output_shape) if row.output_shape is not None else "?", SHAPE_WIDTH),
-                _params(row),
+                _clip_cells(_name(row), NAME_WIDTH),
+                _clip_cells(format_shape(row.output_shape) if row.output_shape is not None else "?", SHAPE_WIDTH),
+                params,
                 lines,
-                _clip(_status(row, lang), 36),
+                ok if row.status is Status.OK else _clip_cells(_status(row, lang), 36),
             )
         )
     head = [_t(f"report.col.{c}", lang) for c in ("layer", "shape", "params", "formula", "status")]
     widths = [
-        max([_width(head[0]), *(_width(c[0]) for c in cells)]),
-        max([_width(head[1]), *(_width(c[1]) for c in cells)]),
-        max([_width(head[2]), *(_width(c[2]) for c in cells)]),
-        max([_width(head[3]), *(_width(line) for c in cells for line in c[3])]),
-        max([_width(head[4]), *(_width(c[4]) for c in cells)]),
+        max([_width(head[0]), *(r[0][1] for r in rows)]),
+        max([_width(head[1]), *(r[1][1] for r in rows)]),
+        max([_width(head[2]), *(len(r[2]) for r in rows)]),  # digits, commas or "?"
+        max([_width(head[3]), *(cells for r in rows for _, cells in r[3])]),
+        max([_width(head[4]), *(r[4][1] for r in rows)]),
     ]
+    w_name, w_shape, w_params, w_formula, _ = widths
 
     def line(parts: Sequence[str]) -> str:
         return "  ".join(
@@ -220,10 +272,15 @@ def _table(report: Report, lang: str) -> Iterator[str]:
 
     yield line(head)
     yield "  ".join("─" * w for w in widths)
-    for name, shape, params, formula_lines, status in cells:
-        yield line([name, shape, params, formula_lines[0], status])
-        for more in formula_lines[1:]:
-            yield line(["", "", "", more, ""])
+    blank = " " * (w_name + 2 + w_shape + 2 + w_params + 2)  # the three empty cells before a wrapped line
+    for (name, name_w), (shape, shape_w), params, formula_lines, (status, _) in rows:
+        first, first_w = formula_lines[0]
+        yield (
+            f"{name}{' ' * (w_name - name_w)}  {shape}{' ' * (w_shape - shape_w)}  "
+            f"{' ' * (w_params - len(params))}{params}  {first}{' ' * (w_formula - first_w)}  {status}"
+        ).rstrip()
+        for more, more_w in formula_lines[1:]:
+            yield f"{blank}{more}{' ' * (w_formula - more_w)}  ".rstrip()
 
 
 def _number(n: int | None) -> str:
