@@ -20,7 +20,7 @@ import os
 import re
 import select
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -244,12 +244,9 @@ def _read_paste(lines: _Lines, first: list[str], *, prompt: str) -> str:
 
 def _calc_version() -> str:
     """The same version string the Discord worker stores (bot.discord.worker.CALC_VERSION), without importing discord."""
-    from importlib.metadata import PackageNotFoundError, version
+    from calc.version import VERSION
 
-    try:
-        return version("layerbot")
-    except PackageNotFoundError:
-        return "dev"
+    return VERSION
 
 
 def _history_file() -> Path:
@@ -258,6 +255,7 @@ def _history_file() -> Path:
 
 
 def _chat(ns: argparse.Namespace, console: Console) -> int:
+    from bot.render.stored import CACHED_COMMANDS
     from bot.render.text import render_error, write
     from calc.commands import find, invoke, run
     from calc.errors import InputError, LayerbotError
@@ -296,13 +294,16 @@ def _chat(ns: argparse.Namespace, console: Console) -> int:
                 if spec is not None and spec.text_arg is not None and lines.more_waiting():
                     text = _read_paste(lines, [text], prompt=more)
                 question, answer = text, functools.partial(run, text)
+                command = spec.name if spec is not None else None
             else:
                 if interactive and not lines.more_waiting():
                     console.print("(pasting: end with a blank line)")
                 pasted = _read_paste(lines, [line], prompt=more)
                 question, answer = pasted, functools.partial(invoke, "explain", {"text": pasted})
+                command = "explain"
+            hit = recorder.cached(question) if command in CACHED_COMMANDS else None
             try:
-                result = answer()
+                result = hit[0] if hit is not None else answer()
             except InputError as exc:
                 if exc.message.key == "cmd.error.missing" and spec_wants_paste(question):
                     console.print("(paste the model, end with a blank line)")
@@ -324,7 +325,7 @@ def _chat(ns: argparse.Namespace, console: Console) -> int:
                 continue
             write(result, lang, console.print)
             console.print()
-            recorder.answered(question, result)
+            recorder.answered(question, result, cached=hit[1] if hit is not None else None)
     except KeyboardInterrupt:
         console.print()
     finally:
@@ -370,10 +371,24 @@ class _Recorder:
         if self.store is not None and self.runner is not None:
             self.runner.run(self.store.record(entry))
 
-    def answered(self, question: str, result: Any) -> None:
+    def cached(self, question: str) -> tuple[Any, Mapping[str, Any]] | None:
+        """The stored answer to an identical question from this version of the calculations (the
+        answer cache): the result and the document it was read from; None on a miss or while the
+        store is down."""
+        if self.store is None or self.runner is None or not self.store.health.ok:
+            return None
+        from bot.render.stored import cached_result
+        from bot.store.records import input_digest
+
+        document = self.runner.run(self.store.cached_report(input_digest(question), _calc_version()))
+        result = cached_result(document)
+        return None if result is None or document is None else (result, document)
+
+    def answered(self, question: str, result: Any, *, cached: Mapping[str, Any] | None = None) -> None:
+        """Record an answer; ``cached``: the stored document it was rebuilt from (kept again, marked)."""
         if self.store is None:
             return
-        from bot.render.json import result_document
+        from bot.render.stored import stored_document
         from bot.store.models import Source
         from bot.store.records import Headline, QueryRecord, layer_kinds
 
@@ -381,7 +396,8 @@ class _Recorder:
         self._record(QueryRecord(
             source=Source.TERMINAL, command=result.command, input_text=question, calc_version=_calc_version(),
             locale=self.console.lang, input_format=None if result.report is None else result.report.format.value,
-            headline=Headline.of(answered), layer_kinds=layer_kinds(answered), report=result_document(result),
+            headline=Headline.of(answered), layer_kinds=layer_kinds(answered),
+            report=stored_document(result) if cached is None else cached, from_cache=cached is not None,
         ))
 
     def error(self, question: str, exc: Any) -> None:

@@ -7,6 +7,8 @@ Every question goes the same way, whichever cog received it (a slash command, a 
 menu, a mention or a DM):
 
     rate limit ─▶ build the Request (download an attachment) ─▶ pool.run (a worker process: calc + reply)
+                  └ a pasted model asked before, answered by this calc version: the store's answer goes
+                    along and the worker renders it instead of calculating (the answer cache)
           └── "thinking…" (defer) if no answer after LAYERBOT_DEFER_AFTER seconds ──┘
     ─▶ record the query in the store (commit) ─▶ then send the Reply
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 import weakref
@@ -50,7 +53,7 @@ from bot.discord.worker import (
 )
 from bot.settings import Settings
 from bot.store.models import Outcome, Source
-from bot.store.records import QueryRecord
+from bot.store.records import QueryRecord, input_digest
 from calc.errors import InputError, LayerbotError
 from calc.i18n import Message, locale_of, register
 
@@ -323,6 +326,7 @@ class LayerBot(commands.AutoShardedBot):
             except LayerbotError as exc:
                 blank = Request(None, line="", locale=locale)
                 return error_answer(blank, exc.message, outcome=Outcome.USER_ERROR, code=exc.message.key)
+        request = await self._with_cached(request)
         try:
             result: Answer = await self.pool.run(request, priority=request.priority)
             return result
@@ -337,6 +341,16 @@ class LayerBot(commands.AutoShardedBot):
                       _describe_options(request.options) or _clip(request.line), exc.detail)
             return error_answer(request, Message("discord.bot.error.internal"), outcome=Outcome.INTERNAL_ERROR,
                                 code="internal", internal=True)
+
+    async def _with_cached(self, request: Request) -> Request:
+        """The request, with the stored answer to an identical question when the store has one from
+        this version of the calculations (only for pasted models; not while the store is down, so an
+        outage costs no extra wait)."""
+        store = self.store
+        if store is None or not request.cacheable or not store.health.ok:
+            return request
+        document = await store.cached_report(input_digest(request.input_text), CALC_VERSION)
+        return request if document is None else dataclasses.replace(request, cached=document)
 
     async def _record(
         self, result: Answer, started: float, locale: str, *, guild_id: int | None, channel_id: int | None,
@@ -363,6 +377,7 @@ class LayerBot(commands.AutoShardedBot):
                 duration_ms=round((time.perf_counter() - started) * 1000),
                 error_code=result.error_code,
                 error_text=result.error_text,
+                from_cache=result.from_cache,
             )
         )
         if saved is None:

@@ -48,11 +48,13 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from bot.discord.replies import FileSpec, Reply, reply_for_error, reply_for_result
+from bot.render.stored import CACHED_COMMANDS, cached_result, stored_document
 from bot.store.models import Outcome
 from bot.store.records import Headline, layer_kinds
-from calc.commands import find, invoke, run
+from calc.commands import CommandResult, find, invoke, run
 from calc.errors import LayerbotError
 from calc.i18n import Message, register
+from calc.version import VERSION
 
 __all__ = [
     "CALC_VERSION",
@@ -73,17 +75,9 @@ __all__ = [
 log = logging.getLogger("bot.discord.worker")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("layerbot")
-    except PackageNotFoundError:
-        return "dev"
-
-
-CALC_VERSION = _version()
-"""Stored with every answer: a cached answer is only reused by the same version of the calculations."""
+CALC_VERSION = VERSION
+"""Stored with every answer: a cached answer is only reused by the same version of the calculations
+(:data:`calc.version.VERSION`: the package version and a digest of calc's source)."""
 
 register(
     {
@@ -119,12 +113,33 @@ class Request:
     options: Mapping[str, Any] = field(default_factory=dict)
     line: str | None = None
     locale: str = "en"
+    cached: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The stored document of an identical question answered by this version of the calculations (the
+    answer cache, looked up by the bot): the worker rebuilds the answer from it instead of calculating."""
 
     @property
     def priority(self) -> int:
         """0 for a layer command (milliseconds of work), 1 for a pasted model (parsing, a chart): when
         the workers are busy, quick questions do not queue behind long pastes."""
         return 1 if self.line is not None or self.command in ("explain", "whatif") else 0
+
+    @property
+    def routed_command(self) -> str:
+        """The command that will answer: the slash command, the ``/command`` a line starts with, or
+        ``explain`` for a paste."""
+        if self.command is not None:
+            spec = find(self.command)
+        elif _is_command_line(self.line or ""):
+            spec = find((self.line or "").split(maxsplit=1)[0])
+        else:
+            return "explain"
+        return spec.name if spec is not None else (self.command or "")
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether the answer to an identical earlier question may be reused: a pasted model
+        (:data:`bot.render.stored.CACHED_COMMANDS`); a layer command takes less time than a look-up."""
+        return self.routed_command in CACHED_COMMANDS
 
     @property
     def input_text(self) -> str:
@@ -183,6 +198,7 @@ class Answer:
     duration_ms: int = 0
     error_code: str | None = None
     error_text: str | None = None
+    from_cache: bool = False  # rebuilt from the stored answer to an identical question
 
 
 _INPUT_HEAD = re.compile(r"/([a-z][a-z0-9_]*)(?: (.+))?")
@@ -194,11 +210,47 @@ def _is_command_line(line: str) -> bool:
     return first.startswith("/") and find(first) is not None
 
 
-def answer(request: Request) -> Answer:
-    """The default work function: calc, then the reply and the stored document (runs in a worker)."""
-    from bot.render.json import result_document
+def _answered(
+    request: Request, result: CommandResult, reply: Reply, document: Mapping[str, Any], started: float,
+    *, from_cache: bool = False,
+) -> Answer:
+    answered = result.report if result.report is not None else result
+    return Answer(
+        reply=reply,
+        outcome=Outcome.ANSWERED,
+        command=result.command,
+        input_text=request.input_text,
+        input_format=None if result.report is None else result.report.format.value,
+        headline=Headline.of(answered),
+        layer_kinds=layer_kinds(answered),
+        document=document,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        from_cache=from_cache,
+    )
 
+
+def _reuse(request: Request, cached: Mapping[str, Any], started: float) -> Answer | None:
+    """The answer rebuilt from the stored document of an identical question: no parsing, no derivation,
+    the reply rendered afresh in the asker's language.  None when the document cannot be used."""
+    result = cached_result(cached)
+    if result is None:
+        return None
+    try:
+        reply = reply_for_result(result, request.locale)
+    except Exception:  # a stored answer that cannot be shown is a cache miss, not an error
+        log.warning("a stored answer to a /%s could not be shown; answering afresh", result.command, exc_info=True)
+        return None
+    return _answered(request, result, reply, cached, started, from_cache=True)
+
+
+def answer(request: Request) -> Answer:
+    """The default work function: calc, then the reply and the stored document (runs in a worker).
+    With ``request.cached`` (the answer cache), the stored result instead of calc."""
     started = time.perf_counter()
+    if request.cached is not None:
+        reused = _reuse(request, request.cached, started)
+        if reused is not None:
+            return reused
     text = request.input_text
     command = request.command or "explain"
     try:
@@ -210,18 +262,7 @@ def answer(request: Request) -> Answer:
             result = invoke("explain", {"text": request.line or ""})
         command = result.command
         reply = reply_for_result(result, request.locale)
-        answered = result.report if result.report is not None else result
-        return Answer(
-            reply=reply,
-            outcome=Outcome.ANSWERED,
-            command=command,
-            input_text=text,
-            input_format=None if result.report is None else result.report.format.value,
-            headline=Headline.of(answered),
-            layer_kinds=layer_kinds(answered),
-            document=result_document(result),
-            duration_ms=round((time.perf_counter() - started) * 1000),
-        )
+        return _answered(request, result, reply, stored_document(result), started)
     except LayerbotError as exc:
         if request.command is None and _is_command_line(request.line or ""):
             command = (request.line or "").split(maxsplit=1)[0].removeprefix("/")
