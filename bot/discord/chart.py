@@ -1,6 +1,7 @@
-"""A PNG bar chart of parameters per layer, for a pasted model's reply.
+"""A PNG bar chart of parameters per layer, for a pasted model's reply (and of questions per day, for /stats).
 
     params_chart_png(report, "en")  →  PNG bytes (or None when no layer has parameters)
+    queries_chart_png(stats.per_day, "en")  →  PNG bytes (or None when nobody asked anything)
 
 One horizontal bar per layer with parameters, in the model's order; when there are more than
 :data:`MAX_BARS`, only the largest are drawn and the chart says so.  The axis is logarithmic when
@@ -27,7 +28,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +40,10 @@ from calc.report import Report
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["LOG_SPAN", "MAX_BARS", "ChartData", "chart_data", "has_cjk_font", "params_chart_png", "warm_up"]
+__all__ = [
+    "LOG_SPAN", "MAX_BARS", "ChartData", "chart_data", "has_cjk_font", "params_chart_png", "queries_chart_png",
+    "warm_up",
+]
 
 MAX_BARS = 40
 """Most bars drawn; a larger model shows its largest layers and says how many it left out."""
@@ -60,6 +66,7 @@ register(
     {
         "chart.title": {"en": "Parameters per layer · total {total}", "zh": "每层参数 · 共 {total}"},
         "chart.title_unknown": {"en": "Parameters per layer", "zh": "每层参数"},
+        "chart.per_day": {"en": "Questions per day · {total} in {days} days", "zh": "每天的提问 · {days} 天共 {total} 条"},
         "chart.axis": {"en": "parameters", "zh": "参数"},
         "chart.axis_log": {"en": "parameters (log scale)", "zh": "参数（对数刻度）"},
         "chart.top": {
@@ -202,7 +209,6 @@ def _draw(data: ChartData, lang: str) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
-    from PIL import Image
 
     cjk = _cjk_font() if lang != "en" else None
     font_path = cjk or font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
@@ -243,9 +249,16 @@ def _draw(data: ChartData, lang: str) -> bytes:
             ax.spines[side].set_visible(False)
         for text in [*ax.get_yticklabels(), ax.title, ax.xaxis.label, *fig.texts]:
             text.set_parse_math(False)  # a layer named "$x$" is text, not mathtext
-        canvas.draw()  # type: ignore[no-untyped-call]
-        rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1)
+        return _png(canvas)
+
+
+def _png(canvas: Any) -> bytes:
+    """The drawn canvas as PNG bytes."""
+    from PIL import Image
+
+    canvas.draw()
+    rgba = canvas.buffer_rgba()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1)
     # A palette of 64 colours: the chart has few (one bar colour, grey text) and the file stays small.
     # PIL writes no time stamp or software tag unless asked, so the bytes are deterministic.
     buf = io.BytesIO()
@@ -253,3 +266,60 @@ def _draw(data: ChartData, lang: str) -> bytes:
         buf, format="PNG", optimize=True
     )
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions per day (/stats).
+
+
+def queries_chart_png(per_day: Sequence[tuple[date, int]], locale: str) -> bytes | None:
+    """A bar chart of questions per day (oldest first, as :attr:`Stats.per_day <bot.store.records.Stats.per_day>`
+    gives them) as PNG bytes; None when there was no question at all."""
+    days = tuple((day, int(count)) for day, count in per_day)
+    if not any(count for _, count in days):
+        return None
+    lang = locale if locale == "en" or has_cjk_font() else "en"
+    with _LOCK:
+        return _per_day_cached(days, lang)
+
+
+@lru_cache(maxsize=16)
+def _per_day_cached(days: tuple[tuple[date, int], ...], lang: str) -> bytes:
+    return _draw_per_day(days, lang)
+
+
+def _draw_per_day(days: tuple[tuple[date, int], ...], lang: str) -> bytes:
+    mpl = _matplotlib()
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+
+    cjk = _cjk_font() if lang != "en" else None
+    font_path = cjk or font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    prop = font_manager.FontProperties(fname=font_path)
+    total = sum(count for _, count in days)
+    title = _drawable(Message("chart.per_day", {"total": total, "days": len(days)}).render(lang), _charmap(font_path))
+    labels = [day.strftime("%m-%d") for day, _ in days]
+    with mpl.rc_context({"font.size": 9, "path.simplify": True}):
+        fig = Figure(figsize=(8.0, 2.6), dpi=100)
+        canvas = FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.18)
+        ax: Axes = fig.add_subplot()
+        positions = list(range(len(days)))
+        ax.bar(positions, [count for _, count in days], color=_BAR, width=0.8)
+        ax.set_xlim(-0.6, len(days) - 0.4)
+        step = max(1, -(-len(days) // 10))  # at most about ten dates under the bars
+        ax.set_xticks(positions[::step])
+        ax.set_xticklabels(labels[::step], fontproperties=prop, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{round(y):,}"))
+        ax.set_title(title, fontproperties=prop, fontsize=11, loc="left")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for text in [*ax.get_xticklabels(), ax.title]:
+            text.set_parse_math(False)
+        return _png(canvas)
