@@ -71,6 +71,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.discord.cogs.advice",
     "bot.discord.cogs.help",
     "bot.discord.cogs.mentions",
+    "bot.discord.cogs.store",
 )
 """The cogs, one per feature.  One that fails to load is logged and the others still serve."""
 

@@ -40,6 +40,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.discord.bot_commands import BOT_COMMANDS, BotCommand
 from bot.discord.chart import params_chart_png
 from bot.discord.limits import (
     DESCRIPTION_LIMIT,
@@ -78,6 +79,7 @@ __all__ = [
     "LayerbotTranslator",
     "Paginator",
     "Reply",
+    "bot_command_help",
     "code_pages",
     "markdown_table",
     "reply_for_error",
@@ -838,10 +840,22 @@ def _help_reply(specs: tuple[CommandSpec, ...], lang: str) -> Reply:
         return Reply(content=None, embeds=_fit([embed]), files=())
     embed = discord.Embed(title=_t("discord.help.title", lang), colour=BLURPLE,
                           description=safe(_t("text.help.title", lang)))
-    for spec in specs[: FIELDS_LIMIT]:
-        value = safe(Message(spec.help).render(lang)) + "\n" + _code_span(_clip(spec.example, 200))
-        embed.add_field(name=f"/{spec.name}", value=_clip(value, FIELD_VALUE_LIMIT), inline=False)
+    # calc's commands, then the bot's own (/history, /forget, /stats: they read the query store)
+    listed = [(spec.name, spec.help, spec.example) for spec in specs]
+    listed += [(command.name, command.help, command.example) for command in BOT_COMMANDS]
+    for name, help_key, example in listed[:FIELDS_LIMIT]:
+        value = safe(Message(help_key).render(lang)) + "\n" + _code_span(_clip(example, 200))
+        embed.add_field(name=f"/{name}", value=_clip(value, FIELD_VALUE_LIMIT), inline=False)
     embed.set_footer(text=_t("text.help.more", lang))
+    return Reply(content=None, embeds=_fit([embed]), files=())
+
+
+def bot_command_help(command: BotCommand, locale: str) -> Reply:
+    """``/help history``: one of the bot's own commands in detail (they are not in calc's table)."""
+    lang = _lang(locale)
+    embed = discord.Embed(title=f"/{command.name}", colour=BLURPLE,
+                          description=safe(Message(command.details).render(lang)) + "\n" + _code_span(command.usage))
+    embed.add_field(name=_t("discord.help.example", lang), value=_code_span(command.example), inline=False)
     return Reply(content=None, embeds=_fit([embed]), files=())
 
 

@@ -27,6 +27,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
+from bot.discord.bot_commands import BOT_COMMANDS
 from calc.commands import Arg, ArgType, CommandSpec, commands
 from calc.errors import LayerbotError
 from calc.explain import parse_input_shape
@@ -152,7 +153,8 @@ def _annotation(arg: Arg) -> Any:
     if arg.type is ArgType.TEXT:
         return app_commands.Range[str, 1, TEXT_OPTION_LIMIT]
     if arg.type is ArgType.WORD:
-        return app_commands.Transform[str, SuggestTransformer([s.name for s in commands()])]
+        names = [s.name for s in commands()] + [c.name for c in BOT_COMMANDS]  # /help's command: the bot's too
+        return app_commands.Transform[str, SuggestTransformer(names)]
     return app_commands.Transform[str, SuggestTransformer(_SUGGESTIONS.get(arg.type, ()))]
 
 
