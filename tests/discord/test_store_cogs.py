@@ -142,8 +142,10 @@ async def test_history_shows_the_askers_questions_and_only_theirs_in_both_langua
 
 
 @bounded(60)
-async def test_show_again_answers_privately_and_stores_nothing_new(launch: Launch) -> None:
-    async with launch(rate_burst=0) as r:
+async def test_show_again_answers_privately_and_stores_nothing_new(
+    launch: Launch, db_url: str  # noqa: F811 - the fixture imported above
+) -> None:
+    async with launch(database_url=db_url, rate_burst=0) as r:
         r.standin.add_guild()
         await ask(r, "dense", {"in_features": 86400, "units": 4})
         await ask(r, "explain", {"text": LAYER_LIST, "format": "layer_list"})  # stored on one line, options and all
@@ -362,8 +364,10 @@ async def test_forget_unanswered_times_out_and_deletes_nothing(launch: Launch) -
 
 
 @bounded(60)
-async def test_stats_counts_this_servers_questions_and_names_nobody(launch: Launch) -> None:
-    async with launch(rate_burst=0) as r:
+async def test_stats_counts_this_servers_questions_and_names_nobody(
+    launch: Launch, db_url: str  # noqa: F811 - the fixture imported above
+) -> None:
+    async with launch(database_url=db_url, rate_burst=0) as r:
         lab = r.standin.add_guild("Lab")
         other = r.standin.add_guild("Other")
         bob = r.standin.add_user("bob", locale="zh-CN")

@@ -16,8 +16,9 @@ What each reads, and nothing more:
   <bot.discord.worker.Request.from_input_text>`) through :meth:`LayerBot.answer
   <bot.discord.app.LayerBot.answer>` like any question — worker pool, time limit, rate limit, pages —
   privately and **not recorded**: a question seen again is not a new question (the command's help says
-  so).  It is computed afresh rather than replayed from the stored document, so it shows the current
-  calculations and the full reply (pages, chart) in the asker's current language.
+  so).  Going the usual way means the full reply (pages, chart) in the asker's current language, from
+  the current calculations: a pasted model this calc version answered before comes from the answer
+  cache, anything else is computed again.
 * /forget → :meth:`Store.forget(user) <bot.store.repo.Store.forget>` once the asker presses Delete;
   Cancel or the timeout delete nothing.
 * /stats → :meth:`Store.stats(guild) <bot.store.repo.Store.stats>` (aggregates only: no user's text or
