@@ -31,7 +31,7 @@ from calc.findings import Finding, Severity
 from calc.i18n import Message, register
 from calc.model import Format, LayerSpec, ModelSpec
 from calc.parse._torch_common import finding, parse_shape, resolve_type
-from calc.parse.text import parse_int
+from calc.parse.text import has_line, parse_int
 from calc.types import Framework
 
 __all__ = ["detect", "parse"]
@@ -65,8 +65,9 @@ _SIZE_LINE = re.compile(r"^ *(?:Input size|Forward/backward pass size|Params siz
 
 
 def detect(text: str) -> bool:
-    """The torchsummary header and at least one ``Type-N  [..`` row."""
-    return bool(_HEADER_ANY.search(text) and _ROW_ANY.search(text))
+    """The torchsummary header and at least one ``Type-N  [..`` row (only lines holding the header's words,
+    and then a blank before a bracket, are tried: a MULTILINE ``^`` search tries every character)."""
+    return has_line(text, "Layer (type)", _HEADER_ANY) and has_line(text, " [", _ROW_ANY)
 
 
 def parse(text: str) -> ModelSpec:

@@ -658,3 +658,18 @@ def _timed(code: str) -> float:
     start = time.perf_counter()
     keras_code.parse(code)
     return time.perf_counter() - start
+
+
+_DETECT_PIECES = [
+    ".add(", "model.add(Dense(", "keras.", "keras.Input(", "layers.", "layers.Conv2D(", "xlayers.Dense(",
+    "models.", "models.Sequential()", "Sequential(", "Sequential([", "= Sequential(  )", "=tf.keras.Sequential()",
+    ".Sequential([", "Input(", "Input( shape =", "_Input(shape=", "from keras", "import tensorflow.keras",
+    "  import keras", "nn.Conv2d(", "import torch", "\n", " ", "│", "(", "=", ".", "[", "x",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_DETECT_PIECES), max_size=12).map("".join))
+def test_detect_answers_as_the_single_regex(text: str) -> None:
+    """detect() (one literal-led regex per alternative) says what the single alternation says."""
+    assert keras_code.detect(text) == keras_code._detect_plain(text)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calc.errors import InputError, LayerbotError
 from calc.model import Format, ModelSpec
@@ -209,3 +210,18 @@ def test_random_damage_never_crashes(text: str) -> None:
     for f in spec.findings:
         f.message.render("en")
         f.message.render("zh")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Layer (type)", "   Output Shape", " Param #", " ", "\n", "Conv2d-1", " [-1, 8]", "[", "-", "│ ", "x"]
+        ),
+        max_size=14,
+    ).map("".join)
+)
+def test_detect_answers_as_the_multiline_regexes(text: str) -> None:
+    """detect() tries only lines holding the literals, and says what the MULTILINE searches say."""
+    plain = bool(torchsummary._HEADER_ANY.search(text) and torchsummary._ROW_ANY.search(text))
+    assert torchsummary.detect(text) == plain
