@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.discord.bot_commands import BOT_COMMANDS
 from bot.discord.launcher import sync_commands
 from bot.store.models import Source
 from bot.store.repo import Store
@@ -91,7 +92,8 @@ async def test_sync_then_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path
     env = environment(tmp_path, standin, DISCORD_TOKEN=standin.token, LAYERBOT_DEV_GUILD=str(lab.id))
     code, out, err = await layerbot("sync", env=env, cwd=tmp_path)
     assert code == 0, err
-    assert out.startswith(f"synced {len(commands()) + 1} commands to guild {lab.id}:") and "/dense" in out
+    count = len(commands()) + len(BOT_COMMANDS) + 1  # calc's, the bot's own, the context menu
+    assert out.startswith(f"synced {count} commands to guild {lab.id}:") and "/dense" in out
     assert set(standin.synced_commands) == {lab.id}  # the development guild only, nothing global
 
     process = await asyncio.create_subprocess_exec(
@@ -128,7 +130,8 @@ async def test_sync_registers_every_command_with_english_and_chinese_description
     result = await sync_commands(make_settings(standin, tmp_path))
     assert result.guild_id is None
     synced = {(c["name"], c["type"]): c for c in standin.synced_commands[None]}
-    assert {name for name, kind in synced if kind == 1} == {spec.name for spec in commands()}
+    own = {c.name for c in BOT_COMMANDS}  # /history, /forget, /stats
+    assert {name for name, kind in synced if kind == 1} == {spec.name for spec in commands()} | own
     menu = synced[("Explain summary", 3)]
     assert menu["name_localizations"]["zh-CN"] == "解释模型摘要"
     for (name, kind), command in synced.items():
