@@ -31,6 +31,7 @@ import contextlib
 import functools
 import logging
 import math
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -265,7 +266,8 @@ async def health_server(bot: LayerBot, host: str, port: int | None) -> AsyncIter
         except OSError as exc:
             raise SettingsError(
                 f"LAYERBOT_HTTP_PORT={port}: cannot listen on {host}:{port} for /healthz and /metrics "
-                f"({exc.strerror or exc}); choose a free port, or unset LAYERBOT_HTTP_PORT"
+                f"({os.strerror(exc.errno).lower() if exc.errno else exc}); choose a free port, or unset"
+                " LAYERBOT_HTTP_PORT"
             ) from None
         log.info("health and metrics on http://%s:%d (/healthz, /metrics)", host, port)
         yield

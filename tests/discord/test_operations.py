@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import signal
+import socket
 import sqlite3
 import sys
 import time
@@ -164,7 +166,8 @@ async def test_sigterm_during_a_burst_answers_and_records_every_question_it_took
         database_url = f"sqlite+aiosqlite:///{tmp_path / 'layerbot.db'}"
         await sync(standin, database_url)
         env = {"PYTHONPATH": str(ROOT), "LAYERBOT_WORK": "tests.discord.paced_work:answer",  # 0.5 s an answer
-               "LAYERBOT_WORKERS": "2", "LAYERBOT_RATE_BURST": "0", "LAYERBOT_GUILD_READY_TIMEOUT": "0.05"}
+               "LAYERBOT_WORKERS": "2", "LAYERBOT_RATE_BURST": "0", "LAYERBOT_GUILD_READY_TIMEOUT": "0.05",
+               "LAYERBOT_LOG_FORMAT": "json"}
         standin.add_guild("Lab")
         users = [standin.add_user(f"user{i}") for i in range(12)]
         async with BotProcess(standin, database_url=database_url, env=env, workdir=tmp_path) as bot:
@@ -181,7 +184,10 @@ async def test_sigterm_during_a_burst_answers_and_records_every_question_it_took
         log = bot.log()
         assert code == 0, log
         assert stopped - signalled < 10
-        assert "stopping (SIGTERM)" in log and "Traceback" not in log and standin.token not in log
+        records = [json.loads(line) for line in log.splitlines() if line.strip()]  # every line is a JSON record
+        assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+        assert any(r["message"].startswith("stopping (SIGTERM)") for r in records)
+        assert "Traceback" not in log and standin.token not in log
 
         kinds = {rec.id: _kind(rec) for rec in burst + late}
         for rec in burst + late:  # whatever the bot acknowledged, the user got an answer or the note
@@ -197,3 +203,18 @@ async def test_sigterm_during_a_burst_answers_and_records_every_question_it_took
             stored = sorted(row[0] for row in db.execute("SELECT input_text FROM queries"))
         expected = sorted(f"/dense in_features={rec.data['options'][0]['value']} units=4" for rec in answered)
         assert stored == expected  # every answer is recorded; the notes are not questions answered
+
+
+@bounded(60)
+async def test_run_with_the_http_port_taken_exits_2_with_one_line(tmp_path: Path) -> None:
+    async with StandIn() as standin:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            code, out, err = await layerbot(standin, tmp_path, "run", LAYERBOT_HTTP_PORT=str(port))
+    assert code == 2, err
+    last = err.splitlines()[-1]
+    assert last == (f"layerbot run: LAYERBOT_HTTP_PORT={port}: cannot listen on 127.0.0.1:{port} for /healthz and"
+                    " /metrics (address already in use); choose a free port, or unset LAYERBOT_HTTP_PORT")
+    assert "Traceback" not in err and standin.token not in out + err and standin.identifies == []
