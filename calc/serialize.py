@@ -12,8 +12,9 @@ the reader builds only the classes listed here, from the field names they declar
 
 The format (``"schema": "layerbot.result/1"``):
 
-* ``None``, ``bool``, ``int``, ``str`` and finite ``float`` as themselves; ``inf``/``nan`` as
-  ``{"$float": "inf"}``; a string holding NUL or a lone surrogate (which PostgreSQL's JSON refuses)
+* ``None``, ``bool``, ``int``, ``str`` and a float such as ``0.25`` as themselves; any other float
+  (``inf``, ``nan``, ``-0.0``, ``1e+300``: JSON lacks the first two, PostgreSQL's JSONB would return
+  the others changed) as its ``repr``, ``{"$float": "1e+300"}``; a string holding NUL or a lone surrogate (which PostgreSQL's JSON refuses)
   as its JSON text, ``{"$str": "..."}``.
 * A tuple as a JSON array (shapes, rows, values); a list as ``{"$list": [...]}`` (a layer with several
   outputs: ``[out, [h_n, c_n]]`` keeps its lists and tuples apart).
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -89,6 +89,12 @@ if len(_CLASS_BY_NAME) != len(_DATACLASSES) or len(_ENUM_BY_NAME) != len(_ENUMS)
     raise RuntimeError("calc.serialize: two registered classes share a name")
 
 _MISSING = dataclasses.MISSING
+
+_PLAIN_FLOAT = re.compile(r"-?\d+\.\d+")
+"""A float written as a JSON number: one that every JSON column gives back as the same float.  Others
+(``1e+300``, which PostgreSQL's JSONB returns as a 301-digit integer; ``-0.0``, whose sign a numeric
+loses; ``inf`` and ``nan``, which JSON lacks) are written as their ``repr``: ``{"$float": "1e+300"}``."""
+_TAGGED_FLOAT = re.compile(r"-?(?:inf|nan|\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 """Characters a database's JSON cannot hold (PostgreSQL refuses NUL; lone surrogates are not UTF-8):
@@ -234,7 +240,8 @@ class _Writer:
             self._seen[id(v)] = out
             return out
         if t is float:
-            return v if math.isfinite(v) else {"$float": repr(v)}
+            text = repr(v)
+            return v if text != "-0.0" and _PLAIN_FLOAT.fullmatch(text) else {"$float": text}
         if t is list:
             return {"$list": [self.value(x) for x in v]}
         if isinstance(v, Mapping):
@@ -372,7 +379,7 @@ class _Reader:
                 raise SerializeError("a malformed string")
             return text
         if tag == "$float":
-            if body not in ("inf", "-inf", "nan"):
+            if not isinstance(body, str) or not _TAGGED_FLOAT.fullmatch(body):
                 raise SerializeError("a malformed float")
             return float(body)
         if tag == "$fraction":

@@ -103,7 +103,7 @@ def test_tuples_and_lists_keep_apart_and_odd_values_survive() -> None:
     config: dict[str, Any] = {
         "shape": (None, 3), "tree": [(None, 4), [(None, 2), (None, 2)]], "rate": 0.25, "inf": float("inf"),
         "share": Fraction(1, 3), "tags": frozenset({"a", "b"}), "name": odd, odd: 1, "$x": 2, 3: "int key",
-        "flag": True, "zero": 0, "nothing": None, "big": 2**80,
+        "flag": True, "zero": 0, "nothing": None, "big": 2**80, "huge": 1e300, "minus_zero": -0.0, "nan": "nan",
     }
     message = Message("error.unknown_layer", {"name": odd, "framework": "keras"})
     result = CommandResult(
@@ -117,6 +117,9 @@ def test_tuples_and_lists_keep_apart_and_odd_values_survive() -> None:
     assert back.args["shape"] == (None, 3) and isinstance(back.args["tree"], list)
     assert isinstance(back.args["tree"][0], tuple) and isinstance(back.args["tree"][1], list)
     assert back.args["flag"] is True and back.args["zero"] == 0 and type(back.args["zero"]) is int
+    assert type(back.args["huge"]) is float and str(back.args["minus_zero"]) == "-0.0"
+    written = dump_result(CommandResult(command="x", args={"huge": 1e300, "rate": 0.25}))["result"]["args"]
+    assert written == {"huge": {"$float": "1e+300"}, "rate": 0.25}  # JSONB would give 1e+300 back as an int
     assert back.findings[0].message.render("zh") == message.render("zh")
 
 
