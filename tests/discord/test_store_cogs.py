@@ -470,6 +470,9 @@ async def test_help_lists_the_store_commands_and_explains_them(launch: Launch) -
         fields = {f["name"]: f["value"] for f in zh.messages[0]["embeds"][0]["fields"]}
         assert "不会重新保存" in fields["/history"] and "删除" in fields["/forget"]
 
+        typed = await r.standin.wait_for_reply(await r.standin.send_autocomplete("help", {"command": "hi"}, focused="command"))
+        assert [c["value"] for c in typed.callback.data["choices"]] == ["hi", "history"]
+
         detail = (await ask(r, "help", {"command": "history"})).messages[0]["embeds"][0]
         assert detail["title"] == "/history" and "not saved as a new question" in detail["description"]
         detail = (await ask(r, "help", {"command": "/stats"}, locale="zh-CN")).messages[0]["embeds"][0]
