@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from bot.discord.worker import WorkerPool
     from bot.store.repo import Store
 
-__all__ = ["EXTENSIONS", "NO_MENTIONS", "RECORD_WAIT_S", "LayerBot", "LayerTree", "notice", "reply_kwargs"]
+__all__ = ["CACHE_WAIT_S", "EXTENSIONS", "NO_MENTIONS", "RECORD_WAIT_S", "LayerBot", "LayerTree", "notice", "reply_kwargs"]
 
 log = logging.getLogger("bot.discord")
 
@@ -79,6 +79,10 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 RECORD_WAIT_S = 1.5
 """Longest an answer waits for its record to commit before it is sent anyway (the record carries on)."""
+
+CACHE_WAIT_S = 0.5
+"""Longest a paste waits for the answer cache's look-up (an indexed read: milliseconds); a slower store
+is a miss, and the paste is calculated."""
 
 ACK_DEADLINE_S = 2.5
 """Discord drops an interaction not acknowledged within 3 s: the wait for the record ends before this
@@ -350,7 +354,16 @@ class LayerBot(commands.AutoShardedBot):
         store = self.store
         if store is None or not request.cacheable or not store.health.ok:
             return request
-        document = await store.cached_report(input_digest(request.input_text), CALC_VERSION)
+        # Not cancelled when slow (a cancelled query can leave a connection half-used): left to finish,
+        # tracked so that close() waits for it, and the answer is calculated meanwhile.
+        lookup = asyncio.ensure_future(store.cached_report(input_digest(request.input_text), CALC_VERSION))
+        self._in_flight.add(lookup)
+        lookup.add_done_callback(self._in_flight.discard)
+        done, _ = await asyncio.wait({lookup}, timeout=CACHE_WAIT_S)
+        if not done:
+            log.info("the answer cache took over %.1f s to look a paste up; calculating it instead", CACHE_WAIT_S)
+            return request
+        document = lookup.result()
         return request if document is None else dataclasses.replace(request, cached=document)
 
     async def _record(

@@ -285,10 +285,12 @@ PRELOAD = ("matplotlib.figure", "matplotlib.backends.backend_agg")
 
 def warm_up() -> None:
     """Run once in each new worker before it takes questions, so that the first answers are as fast as
-    later ones: a layer command, /help, and a small pasted model (its reply draws a chart)."""
+    later ones: a layer command, /help, a small pasted model (its reply draws a chart), and the same
+    model again from its stored document (the answer cache's reading)."""
     answer(Request("dense", {"in_features": 86400, "units": 4}))
     answer(Request("help", {}))
-    answer(Request(None, line="/explain 32x32x3 conv8k3 conv8k3 flatten dense16 dense4"))
+    model = answer(Request(None, line="/explain 32x32x3 conv8k3 conv8k3 flatten dense16 dense4"))
+    answer(Request(None, line=model.input_text, cached=model.document))
 
 
 def load_work(path: str) -> Callable[[Any], Any]:

@@ -5,13 +5,17 @@ chat`` uses the same cache."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.discord.app import CACHE_WAIT_S
 from bot.discord.replies import Reply
 from bot.discord.worker import CALC_VERSION, Request, answer
 from bot.store.models import Query, Source
@@ -143,6 +147,28 @@ async def test_when_the_store_goes_away_pastes_are_still_answered(launch: Launch
         assert during["embeds"] == first["embeds"] == later["embeds"]
         assert "420,388" in json.dumps(later["embeds"])
         shutil.rmtree(database)
+
+
+@bounded(90)
+async def test_a_slow_look_up_is_a_miss_and_does_not_hold_the_answer(
+    launch: Launch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with launch() as r:
+        first = await dm_paste(r, seed_summary())
+        await wait_stored(r.store, 1)
+        real = r.store.cached_report
+
+        async def slow(*args: Any, **kwargs: Any) -> Any:  # a database that takes 10 × the wait to answer
+            await asyncio.sleep(10 * CACHE_WAIT_S)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(r.store, "cached_report", slow)
+        started = time.monotonic()
+        again = await dm_paste(r, seed_summary())
+        assert time.monotonic() - started < 8 * CACHE_WAIT_S
+        assert again["embeds"] == first["embeds"]
+        await wait_stored(r.store, 2)
+        assert await from_cache_flags(r.store) == [(CALC_VERSION, False), (CALC_VERSION, False)]
 
 
 @bounded(90)
