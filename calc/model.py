@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from calc.findings import Finding
@@ -28,6 +29,10 @@ class Format(StrEnum):
     KERAS_CODE = "keras_code"  # Python source building a Keras model, read with ast, never run
     LAYER_LIST = "layer_list"  # "256x256x3 conv32k3 pool2 flatten dense512 dense4"
     ERROR_ONLY = "error_text"  # no model, but a framework error message layerbot can diagnose
+
+
+NO_CONFIG: Mapping[str, Any] = MappingProxyType({})
+"""The default of a record's ``config`` parameter: the record then gets a new empty dict of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,38 @@ class LayerSpec:
     mult_adds: int | None = None  # torchinfo mult-adds column
     line: int | None = None  # 1-based line in the pasted text, for messages
     resolved_type: str | None = None  # the catalog name when ``type`` was truncated or an alias
+
+    # The dataclass's own parameters, written out (so @dataclass keeps this __init__).  A row is made for
+    # every line of every paste, and a frozen dataclass's generated __init__ stores each of the 17 fields
+    # with its own object.__setattr__ call; this one sets the instance's dict at once (tests/test_records.py
+    # checks it against the generated one).
+    def __init__(
+        self,
+        type: str,
+        name: str | None = None,
+        depth: int = 0,
+        config: Mapping[str, Any] = NO_CONFIG,
+        output_shape: ShapeTree | None = None,
+        output_shape_text: str | None = None,
+        input_shape: ShapeTree | None = None,
+        params: int | None = None,
+        trainable: bool | None = None,
+        unbuilt: bool = False,
+        recursive: bool = False,
+        is_container: bool = False,
+        inbound: tuple[Inbound, ...] = (),
+        kernel_size: tuple[int, ...] | None = None,
+        mult_adds: int | None = None,
+        line: int | None = None,
+        resolved_type: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "__dict__", {
+            "type": type, "name": name, "depth": depth, "config": {} if config is NO_CONFIG else config,
+            "output_shape": output_shape, "output_shape_text": output_shape_text, "input_shape": input_shape,
+            "params": params, "trainable": trainable, "unbuilt": unbuilt, "recursive": recursive,
+            "is_container": is_container, "inbound": inbound, "kernel_size": kernel_size, "mult_adds": mult_adds,
+            "line": line, "resolved_type": resolved_type,
+        })  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from calc.catalog.base import LayerCalc
 from calc.findings import Finding
 from calc.formula import TermSum
 from calc.i18n import Message
-from calc.model import Format
+from calc.model import NO_CONFIG, Format
 from calc.types import Framework, ShapeTree
 
 __all__ = ["LayerReport", "Report", "Status"]
@@ -44,6 +44,37 @@ class LayerReport:
     calc: LayerCalc | None = None
     is_container: bool = False
     line: int | None = None
+
+    # Written out like LayerSpec's (see there): every field set at once; tests/test_records.py checks it
+    # against the dataclass's generated __init__.
+    def __init__(
+        self,
+        name: str | None,
+        type: str,
+        depth: int,
+        status: Status,
+        explanation: Message,
+        output_shape: ShapeTree | None = None,
+        params: int | None = None,
+        trainable_params: int | None = None,
+        non_trainable_params: int | None = None,
+        reported_params: int | None = None,
+        formula: TermSum | None = None,
+        config: Mapping[str, Any] = NO_CONFIG,
+        inferred: tuple[str, ...] = (),
+        undetermined: tuple[str, ...] = (),
+        symbolic_formula: str | None = None,
+        calc: LayerCalc | None = None,
+        is_container: bool = False,
+        line: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "__dict__", {
+            "name": name, "type": type, "depth": depth, "status": status, "explanation": explanation,
+            "output_shape": output_shape, "params": params, "trainable_params": trainable_params,
+            "non_trainable_params": non_trainable_params, "reported_params": reported_params, "formula": formula,
+            "config": {} if config is NO_CONFIG else config, "inferred": inferred, "undetermined": undetermined,
+            "symbolic_formula": symbolic_formula, "calc": calc, "is_container": is_container, "line": line,
+        })  # fmt: skip
 
 
 @dataclass(frozen=True)
