@@ -22,7 +22,8 @@ from calc.errors import InputError
 from calc.formula import group_digits
 from calc.i18n import register
 from calc.model import Format
-from calc.parse import parse_text
+from calc.parse import layer_list, parse_text
+from calc.parse.text import clean
 from calc.report import LayerReport, Report
 from calc.types import Dim, Framework, Shape, ShapeTree
 
@@ -147,6 +148,9 @@ def explain(
             format=Format.ERROR_ONLY, framework=fw or Framework.KERAS, layers=(), total_params=None,
             trainable_params=None, non_trainable_params=None, findings=diagnoses,
         )
+    if fw is not None and spec.format is Format.LAYER_LIST and spec.framework is not fw:
+        # A layer list is built as one framework's layer kinds: build it again as the forced one's.
+        spec = layer_list.parse(clean(text), framework=fw)
     report = derive_model(spec, framework=fw, input_shapes=shapes)
     # Advice where it matters (an oversized Dense, a planned layer, an error pasted with the model),
     # briefly, with a pointer to /suggest for the full table.

@@ -820,14 +820,18 @@ def detect(text: str) -> bool:
         return True  # a list too long to read is still a list; parse() says why
 
 
-def parse(text: str) -> ModelSpec:
-    """Read the first layer list in ``text`` (already passed through :func:`calc.parse.text.clean`)."""
+def parse(text: str, *, framework: Framework | None = None) -> ModelSpec:
+    """Read the first layer list in ``text`` (already passed through :func:`calc.parse.text.clean`).
+
+    The list names its framework (``torch`` before the shape or at the end; Keras otherwise);
+    ``framework`` overrides that, e.g. ``layerbot explain --framework torch``: the layers are then
+    built as that framework's kinds and the shape read in its order."""
     found = _find(text)
     if found is None:
         raise InputError("parse.list.no_list", summary=Message("parse.list.summary"))
     dims = _numbers(found.shape.text, found.shape.text.lower().replace("×", "x").replace("*", "x"))
     shape: Shape = (None, *dims)
-    fw = found.framework
+    fw = framework or found.framework
     builder = _Builder(fw, rank=len(dims) - 1, shape=shape)
     for tok in found.layers:
         m = _REPEAT.match(tok.text)

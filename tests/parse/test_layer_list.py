@@ -462,3 +462,18 @@ def test_fast_scans_read_what_the_regexes_read(text: str, word: str) -> None:
     assert (layer_list._NUMBER_FIRST_ON_A_LINE.search(line) is None) == (greedy_on_a_line.search(line) is None)
     for m in layer_list._PAREN_SHAPE.finditer(line):
         assert layer_list._paren_shape(m) == "x".join(p.strip() for p in re.split(r"[,x×*]", m.group(1)))
+
+
+def test_a_forced_framework_builds_the_list_as_that_frameworks_layers() -> None:
+    """`layerbot explain --framework torch` on a list that does not say torch: PyTorch kinds, C×H×W, every
+    count derived (Conv2d (3·3·3 + 1)·8 = 224, Linear 7,200 × 4 + 4); and the other way round."""
+    from calc.explain import explain
+    from calc.report import Status
+
+    report = explain("3x32x32 conv8k3 flatten dense4", framework="torch")
+    assert [layer.type for layer in report.layers] == ["Conv2d", "Flatten", "Linear"]
+    assert [layer.params for layer in report.layers] == [224, 0, 28_804]
+    assert all(layer.status is Status.OK for layer in report.layers)
+    keras = explain("torch 32x32x3 conv8k3 flatten dense4", framework="keras")
+    assert [layer.type for layer in keras.layers] == ["Conv2D", "Flatten", "Dense"]
+    assert [layer.params for layer in keras.layers] == [224, 0, 28_804]
