@@ -5,6 +5,8 @@
     cogs/         one cog per feature (calculators, explain, advice, help, mentions)
     worker.py     the calculations in worker processes with a hard timeout (Request → Answer)
     ratelimit.py  a token bucket per user
+    health.py     per-bot Prometheus metrics, the /healthz report and the optional HTTP server for both
+    invite.py     the OAuth2 invite URL with the permissions the features use, and who the token belongs to
 
 Names are imported lazily, so ``import bot.discord.worker`` (in a worker process) does not load the bot.
 """
