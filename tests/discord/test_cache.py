@@ -185,3 +185,40 @@ async def test_chat_answers_a_repeated_paste_from_the_cache(tmp_path: Path) -> N
         assert await from_cache_flags(store) == [(CALC_VERSION, False), (CALC_VERSION, True)]
     finally:
         await store.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The work function on its own.
+
+
+def test_only_pasted_models_are_looked_up() -> None:
+    paste = seed_summary()
+    looked_up = [Request(None, line=paste), Request(None, line=f"/explain\n{paste}"), Request("explain", {"text": paste}),
+                 Request("whatif", {"text": paste, "change": "flatten -> gap"}), Request(None, line="/what_if x\ny")]
+    not_looked_up = [Request("dense", {"in_features": 1, "units": 1}), Request(None, line="/dense 86400 4"),
+                     Request("help", {}), Request(None, line="/suggest 86400 4")]
+    assert [r.cacheable for r in looked_up] == [True] * len(looked_up)
+    assert [r.cacheable for r in not_looked_up] == [False] * len(not_looked_up)
+
+
+def test_a_stored_document_that_cannot_be_used_is_calculated_afresh(caplog: pytest.LogCaptureFixture) -> None:
+    paste = seed_summary()
+    fresh = answer(Request(None, line=paste))
+    assert fresh.document is not None and not fresh.from_cache
+    other = json.loads(json.dumps(fresh.document))
+    other["result"]["calc_version"] = "0.0.1+000000000000"
+    damaged = json.loads(json.dumps(fresh.document))
+    damaged["result"]["result"]["report"]["layers"] = {"$ref": 10**6}
+    unshowable = json.loads(json.dumps(fresh.document))
+    unshowable["result"]["result"]["report"]["layers"] = [{"$": "Message", "key": "no such layer"}]  # reads, cannot render
+    for document in (other, damaged, unshowable):
+        again = answer(Request(None, line=paste, cached=document))
+        assert not again.from_cache
+        assert reply_view(again.reply) == reply_view(fresh.reply) and again.reply.pages == fresh.reply.pages
+        assert again.document is not None and again.document["result"]["calc_version"] == CALC_VERSION
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("is not reused" in m for m in said) == 2 and sum("could not be shown" in m for m in said) == 1
+    hit = answer(Request(None, line=paste, cached=json.loads(json.dumps(fresh.document))))
+    assert hit.from_cache and reply_view(hit.reply) == reply_view(fresh.reply)
+    assert (hit.command, hit.input_format, hit.headline, hit.layer_kinds) == (
+        fresh.command, fresh.input_format, fresh.headline, fresh.layer_kinds)
