@@ -237,7 +237,9 @@ def _table(report: Report, lang: str) -> Iterator[str]:
     formulas = row_formulas(report)
     # Every width is measured once, as the cell is made; the layout only adds them up.
     rows: list[tuple[_Cell, _Cell, str, list[_Cell], _Cell]] = []
-    ok = _clip_cells(_t("report.status.ok", lang), 36)  # most rows: one message rendered once
+    # Cells that recur (a status, a shape) are made once per table: _status reads only these fields.
+    statuses: dict[tuple[Status, tuple[str, ...], int | None, int | None], _Cell] = {}
+    shapes: dict[tuple[int | None, ...], _Cell] = {}
     for row, formula in zip(report.layers, formulas, strict=True):
         if formula is not None:
             lines = _wrap_cells(formula.unicode, f" = {formula.value:,}", FORMULA_WIDTH, FORMULA_LINES)
@@ -245,16 +247,18 @@ def _table(report: Report, lang: str) -> Iterator[str]:
             # Keras code with a name for a size (Dense(nClasses)): the formula in that name, no count.
             symbolic: str | None = getattr(row, "symbolic_formula", None) if row.params is None else None
             lines = _wrap_cells(symbolic, "", FORMULA_WIDTH, FORMULA_LINES) if symbolic else [("", 0)]
-        params = _params(row)
-        rows.append(
-            (
-                _clip_cells(_name(row), NAME_WIDTH),
-                _clip_cells(format_shape(row.output_shape) if row.output_shape is not None else "?", SHAPE_WIDTH),
-                params,
-                lines,
-                ok if row.status is Status.OK else _clip_cells(_status(row, lang), 36),
-            )
-        )
+        status_key = (row.status, row.inferred, row.reported_params, row.params)
+        status = statuses.get(status_key)
+        if status is None:
+            status = statuses[status_key] = _clip_cells(_status(row, lang), 36)
+        out = row.output_shape
+        if isinstance(out, tuple):
+            shape = shapes.get(out)
+            if shape is None:
+                shape = shapes[out] = _clip_cells(format_shape(out), SHAPE_WIDTH)
+        else:
+            shape = _clip_cells(format_shape(out) if out is not None else "?", SHAPE_WIDTH)
+        rows.append((_clip_cells(_name(row), NAME_WIDTH), shape, _params(row), lines, status))
     head = [_t(f"report.col.{c}", lang) for c in ("layer", "shape", "params", "formula", "status")]
     widths = [
         max([_width(head[0]), *(r[0][1] for r in rows)]),
