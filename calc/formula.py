@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -288,24 +288,45 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class TermSum:
-    """Several terms added (a layer's trainable + non-trainable parts, a wrapper's copies)."""
+    """Several terms added (a layer's trainable + non-trainable parts, a wrapper's copies).
+
+    Its value and its Unicode and plain renderings are worked out on first use and kept: a TermSum never
+    changes, and a derived row's is shared process-wide (calc.derive memoizes solved rows), so every
+    later report of the same layer reads them again instead of evaluating and formatting each term."""
 
     terms: tuple[Term, ...]
+    _value: int | None = field(default=None, init=False, repr=False, compare=False)
+    _unicode: str | None = field(default=None, init=False, repr=False, compare=False)
+    _plain: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def value(self) -> int:
-        return sum(t.value for t in self.terms)
+        value = self._value
+        if value is None:
+            value = 0
+            for t in self.terms:
+                value += t.value
+            object.__setattr__(self, "_value", value)
+        return value
 
     def _join(self, parts: Sequence[str]) -> str:
         return " + ".join(parts)
 
     @property
     def unicode(self) -> str:
-        return self._join([t.unicode for t in self.terms])
+        text = self._unicode
+        if text is None:
+            text = self._join([t.unicode for t in self.terms])
+            object.__setattr__(self, "_unicode", text)
+        return text
 
     @property
     def plain(self) -> str:
-        return self._join([t.plain for t in self.terms])
+        text = self._plain
+        if text is None:
+            text = self._join([t.plain for t in self.terms])
+            object.__setattr__(self, "_plain", text)
+        return text
 
     @property
     def latex(self) -> str:
