@@ -378,7 +378,7 @@ class LayerBot(commands.AutoShardedBot):
                 source=Source.DISCORD,
                 command=result.command,
                 input_text=result.input_text,
-                calc_version=CALC_VERSION,
+                calc_version=result.calc_version,
                 outcome=result.outcome,
                 guild_id=guild_id,
                 channel_id=channel_id,

@@ -77,7 +77,10 @@ log = logging.getLogger("bot.discord.worker")
 
 CALC_VERSION = VERSION
 """Stored with every answer: a cached answer is only reused by the same version of the calculations
-(:data:`calc.version.VERSION`: the package version and a digest of calc's source)."""
+(:data:`calc.version.VERSION`: the package version and a digest of calc's source).  Each process
+computes it when it imports calc; an :class:`Answer` carries its worker's, and a worker refuses a stored
+document of another version, so calc's files changing under a running bot costs cache hits, never a
+wrong answer."""
 
 register(
     {
@@ -199,6 +202,7 @@ class Answer:
     error_code: str | None = None
     error_text: str | None = None
     from_cache: bool = False  # rebuilt from the stored answer to an identical question
+    calc_version: str = CALC_VERSION  # of the process that answered (a worker imports calc itself)
 
 
 _INPUT_HEAD = re.compile(r"/([a-z][a-z0-9_]*)(?: (.+))?")
