@@ -256,6 +256,9 @@ def derive_model(
 # small helpers
 
 
+_ABSENT: Any = object()  # a dict.get default no output can be
+
+
 def _first_shape(tree: ShapeTree | None) -> Shape | None:
     while isinstance(tree, list):
         tree = tree[0] if tree else None
@@ -487,17 +490,21 @@ class _Engine:
                 return tuple(s for s in shapes if s is not None) or None, False
             return (ls.input_shape,), False
         if ls.inbound:
-            found = [self._inbound(src) for src in ls.inbound]
-            if any(s is None for s in found):
-                return None, False
-            return tuple(s for s in found if s is not None), False
+            found: list[Shape] = []
+            for src in ls.inbound:  # _inbound only reads: the first entry without a shape settles it
+                shape = self._inbound(src)
+                if shape is None:
+                    return None, False
+                found.append(shape)
+            return tuple(found), False
         if not self.chain:
             return None, False
         return scope.prev, self.hinted and scope.prev is not None
 
     def _inbound(self, src: Inbound) -> Shape | None:
-        if src.layer in self.outputs:
-            return _pick(self.outputs[src.layer], src.tensor)
+        out = self.outputs.get(src.layer, _ABSENT)
+        if out is not _ABSENT:
+            return out if isinstance(out, tuple) else _pick(out, src.tensor)  # _pick: a tuple as is
         if src.layer.endswith("…"):  # a name cut short by a narrow window: the latest layer it begins
             prefix = src.layer[:-1]
             hits = [name for name in self.outputs if name.startswith(prefix)]

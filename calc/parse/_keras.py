@@ -397,7 +397,8 @@ class TypeResolver:
 _CONN_FULL = re.compile(r"^(?P<layer>[^\[\]]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]$")
 _CONN_SPLIT = re.compile(r"[\s,]+")
 _CONN_ONE_QUOTED = re.compile(r"\['(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]'\]\Z")
-_CONN_ODD = re.compile(r"[\s,'\"]")  # what makes a cell more than one plain entry
+_CONN_PLAIN = re.compile(r"(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]\Z")
+"""A whole cell that is one plain entry (no blank, comma or quote, then _CONN_FULL), in one regex."""
 _CONN_PART = re.compile(r"^(?P<layer>[^\[]*)(?:\[(?P<node>\d*)\]?(?:\[(?P<tensor>\d*)\]?)?)?")
 
 
@@ -410,10 +411,9 @@ def parse_connections(text: str) -> tuple[tuple[Inbound, ...], bool]:
     text = text.strip()
     if text in ("", "-", "[]"):
         return (), False
-    if not _CONN_ODD.search(text):  # one plain entry, ``conv1_bn[0][0]``: the usual Keras 3 cell
-        m = _CONN_FULL.match(text)
-        if m is not None:
-            return (Inbound(m.group("layer"), int(m.group("node")), int(m.group("tensor"))),), False
+    m = _CONN_PLAIN.match(text)
+    if m is not None:  # one plain entry, ``conv1_bn[0][0]``: the usual Keras 3 cell
+        return (Inbound(m.group("layer"), int(m.group("node")), int(m.group("tensor"))),), False
     m = _CONN_ONE_QUOTED.match(text)
     if m is not None:  # tf.keras's usual cell, ``['conv1/bn[0][0]']``
         return (Inbound(m.group("layer"), int(m.group("node")), int(m.group("tensor"))),), False

@@ -301,8 +301,9 @@ def _read_param(text: str) -> tuple[int | None, bool] | None:
 
 def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
     line_no = row.first_line + 1
+    lines = row.lines
     c = col["layer"]
-    first = row.lines[0][c]
+    first = lines[0][c]
     content = first[1:] if first.startswith(" ") else first  # rich pads each cell with one space
     lead = len(content) - len(content.lstrip(" "))
     content = content.strip()
@@ -311,35 +312,41 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
         depth = max(1, (lead + 1) // 3)  # Keras 3 prefixes "   " * depth + "└ "
         content = content[2:].strip()
     if not content:
-        found.skipped(line_no, " ".join(p.strip() for p in row.lines[0] if p.strip()))
+        found.skipped(line_no, " ".join(p.strip() for p in lines[0] if p.strip()))
         return None
-    cell = " ".join([content, *[p for cells in row.lines[1:] if (p := cells[c].strip())]])
+    single = len(lines) == 1  # most rows fit on one line: each cell is that line's, stripped (see _joined)
+    cell = content if single else " ".join([content, *[p for cells in lines[1:] if (p := cells[c].strip())]])
     name, typ, closed = split_name_type(cell)
     d: dict[str, Any] = {"name": name or None, "type": typ, "depth": depth, "line": line_no}
     complete = closed and not typ.endswith(ELLIPSIS)
     d["resolved_type"] = resolve(typ, complete) if typ else None
     cut_example = cell if name.endswith(ELLIPSIS) or not complete else None
 
-    if "shape" in col:
-        shape, shape_text, cut = read_shape(_joined(row, col["shape"]))
+    k = col.get("shape")
+    if k is not None:
+        shape, shape_text, cut = read_shape(lines[0][k].strip() if single else _joined(row, k))
         d["output_shape"] = shape
         d["output_shape_text"] = shape_text
         if cut:
             found.shapes_cut.append(f"{name}: {shape_text}")
-    if "param" in col:
-        ptext = _joined(row, col["param"])
+    k = col.get("param")
+    if k is not None:
+        ptext = lines[0][k].strip() if single else _joined(row, k)
         read = _read_param(ptext)
         if read is not None:
             d["params"], d["unbuilt"] = read
         if read is None or read[0] is None:
             found.add(Severity.WARNING, "parse.param_unreadable", layer=name, line=line_no, text=ptext or "—")
-    if "conn" in col:
-        inbound, cut = parse_connections(_joined(row, col["conn"]))
+    k = col.get("conn")
+    if k is not None:
+        conn = lines[0][k].strip() if single else _joined(row, k)
+        inbound, cut = parse_connections(conn)
         d["inbound"] = inbound
         if cut and cut_example is None:
-            cut_example = f"{name} ← {_joined(row, col['conn'])}"
-    if "trainable" in col:
-        flag = _joined(row, col["trainable"])
+            cut_example = f"{name} ← {conn}"
+    k = col.get("trainable")
+    if k is not None:
+        flag = lines[0][k].strip() if single else _joined(row, k)
         d["trainable"] = {"Y": True, "N": False}.get(flag)
     if cut_example is not None:
         found.names_cut.append(cut_example)

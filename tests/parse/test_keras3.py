@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from calc.errors import InputError, LayerbotError
 from calc.model import Format, Inbound, ModelSpec
-from calc.parse import keras2, keras3
+from calc.parse import _keras, keras2, keras3
 from calc.parse.text import clean
 from calc.types import Framework
 from tests.corpus import CORPUS, FIXTURES, as_tree
@@ -344,3 +345,12 @@ def test_random_edits_never_crash(path: Path, edits: list[tuple[str, int, str]])
     else:
         assert isinstance(spec, ModelSpec)
     assert time.perf_counter() - start < 1.0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["conv", "_1", "[", "]", "0", "12", " ", ",", "'", '"', "…", "\n", "-"]), max_size=10))
+def test_one_plain_connection_is_read_in_one_regex(pieces: list[str]) -> None:
+    """The fast path of parse_connections: a whole cell that is one entry, as the two regexes it replaces read it."""
+    text = "".join(pieces).strip()
+    plain = re.search(r"[\s,'\"]", text) is None and _keras._CONN_FULL.match(text) is not None
+    assert (_keras._CONN_PLAIN.match(text) is not None) == plain
