@@ -507,9 +507,9 @@ class _Engine:
             return out if isinstance(out, tuple) else _pick(out, src.tensor)  # _pick: a tuple as is
         if src.layer.endswith("…"):  # a name cut short by a narrow window: the latest layer it begins
             prefix = src.layer[:-1]
-            hits = [name for name in self.outputs if name.startswith(prefix)]
-            if hits:
-                return _pick(self.outputs[hits[-1]], src.tensor)
+            latest = next((name for name in reversed(self.outputs) if name.startswith(prefix)), None)
+            if latest is not None:
+                return _pick(self.outputs[latest], src.tensor)
         return None
 
     # --- one layer -----------------------------------------------------------------------------

@@ -272,6 +272,11 @@ def lookup(name: str, framework: Framework) -> LayerKind:
         raise UnknownLayerKind(name, framework.value) from None
 
 
+def registered_count() -> int:
+    """How many names the catalog has registered (it only grows): a key for what is built from it."""
+    return len(_REGISTRY)
+
+
 def all_kinds(framework: Framework | None = None) -> list[LayerKind]:
     seen: dict[int, LayerKind] = {}
     for (fw, _), entry in _REGISTRY.items():

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from calc.catalog.base import all_kinds, registered_count
 from calc.findings import Finding, Severity
 from calc.i18n import Message, register
 from calc.model import Inbound
@@ -354,6 +355,20 @@ _KNOWN_KERAS = (
 )
 
 
+_CATALOG_NAMES: dict[tuple[Framework, int], dict[str, str]] = {}
+
+
+def _catalog_names(framework: Framework) -> dict[str, str]:
+    """Every name and alias the catalog knows for ``framework`` → the entry's own name, built once per
+    framework and number of registered kinds (the catalog only grows, when a module registers more)."""
+    key = (framework, registered_count())
+    names = _CATALOG_NAMES.get(key)
+    if names is None:
+        names = {n: kind.name for kind in all_kinds(framework) for n in (kind.name, *kind.aliases)}
+        _CATALOG_NAMES[key] = names
+    return names
+
+
 class TypeResolver:
     """Resolves printed type names against the catalog, reading the catalog once per parse."""
 
@@ -365,9 +380,7 @@ class TypeResolver:
     def _catalog(self) -> dict[str, str]:
         """Every name and alias the catalog knows for the framework → the entry's own name."""
         if self._names is None:
-            from calc.catalog import all_kinds  # imported late: parsers need the catalog only for odd types
-
-            self._names = {n: kind.name for kind in all_kinds(self.framework) for n in (kind.name, *kind.aliases)}
+            self._names = _catalog_names(self.framework)
         return self._names
 
     def __call__(self, typ: str, complete: bool) -> str | None:
