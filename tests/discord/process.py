@@ -4,6 +4,8 @@ process: for the benchmarks in bench/ and the tests that need a real process (si
     async with StandIn() as standin:
         await sync(standin, database_url)                     # `layerbot sync`, as the README says
         async with BotProcess(standin, database_url=url) as bot:   # spawned; returns once it answers
+            # several at once, one per shard: BotProcess(..., env={"LAYERBOT_SHARD_COUNT": "2",
+            # "LAYERBOT_SHARD_IDS": "1"}); bot.sessions are the stand-in's sessions of this process
             rec = await standin.send_command("dense", {"in_features": 86400, "units": 4})
             bot.rss_bytes(), bot.pss_bytes()                  # memory of the bot and its workers
         # leaving the block: SIGTERM and wait (bot.kill() for SIGKILL)
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -26,7 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from tests.discord_standin import StandIn
+from tests.discord_standin import GatewaySession, StandIn
 
 __all__ = ["BotProcess", "BotProcessError", "bot_env", "sync"]
 
@@ -137,8 +140,26 @@ class BotProcess:
             self.ready_at = time.perf_counter()
         return self
 
+    @property
+    def shard_ids(self) -> frozenset[int] | None:
+        """The shards this process runs (LAYERBOT_SHARD_IDS), or None when it runs them all."""
+        raw = self.env.get("LAYERBOT_SHARD_IDS", "").strip()
+        return frozenset(int(part) for part in re.split(r"[\s,]+", raw) if part) if raw else None
+
+    @property
+    def sessions(self) -> list[GatewaySession]:
+        """The stand-in's gateway sessions this process opened: new since it was spawned and, when it runs
+        only some shards, on those (so that several processes started together tell theirs apart)."""
+        shards = self.shard_ids
+        return [
+            session for sid, session in self.standin.sessions.items()
+            if sid not in self._sessions_before and (shards is None or session.shard_id in shards)
+        ]
+
     def _gateway_ready(self) -> bool:
-        return any(sid not in self._sessions_before and s.ready.is_set() for sid, s in self.standin.sessions.items())
+        ready = {s.shard_id for s in self.sessions if s.ready.is_set()}
+        shards = self.shard_ids
+        return bool(ready) if shards is None else shards <= ready
 
     async def _wait(self, check: Callable[[], bool], what: str) -> None:
         assert self.proc is not None
