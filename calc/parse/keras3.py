@@ -282,6 +282,9 @@ def _joined(row: _Row, k: int) -> str:
     lines = row.lines
     if len(lines) == 1:  # most rows fit on one line
         return lines[0][k].strip()
+    if len(lines) == 2:  # or two (a long type wraps): usually one of the two cells is blank
+        a, b = lines[0][k].strip(), lines[1][k].strip()
+        return f"{a} {b}" if a and b else a or b
     return " ".join([p for cells in lines if (p := cells[k].strip())])
 
 
@@ -317,7 +320,13 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
         found.skipped(line_no, " ".join(p.strip() for p in lines[0] if p.strip()))
         return None
     single = len(lines) == 1  # most rows fit on one line: each cell is that line's, stripped (see _joined)
-    cell = content if single else " ".join([content, *[p for cells in lines[1:] if (p := cells[c].strip())]])
+    if single:
+        cell = content
+    elif len(lines) == 2:
+        more = lines[1][c].strip()
+        cell = f"{content} {more}" if more else content
+    else:
+        cell = " ".join([content, *[p for cells in lines[1:] if (p := cells[c].strip())]])
     name, typ, closed = split_name_type(cell)
     d: dict[str, Any] = {"name": name or None, "type": typ, "depth": depth, "line": line_no}
     complete = closed and not typ.endswith(ELLIPSIS)
