@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import calc.parse as parsing
 from bot.render.json import result_document
-from bot.render.report_json import report_document
+from bot.render.report_json import _indented, report_document
 from bot.render.report_text import _top_level_terms, _width, _wrap_cells, render_report, wrap_formula
 from bot.render.text import render_text
 from calc.commands import MAX_LINE, MAX_TEXT, find, invoke, run, tokenize
@@ -520,6 +520,24 @@ def test_widths_and_wrapping_match_the_plain_definitions(text: str, width: int, 
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], "+ … = 1,234"]
     assert [line for line, _ in wrapped] == lines
+
+
+_JSON_LEAVES = (
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=True) | st.text(max_size=8)
+)
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=5) | st.integers(-9, 9) | st.booleans() | st.none(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, st.integers(0, 4))
+def test_the_indented_json_writer_writes_what_json_dumps_does(document: Any, indent: int) -> None:
+    assert _indented(document, "", " " * indent) == json.dumps(document, ensure_ascii=False, indent=indent)
 
 
 def test_display_width_counts_cjk_twice() -> None:
