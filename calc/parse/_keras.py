@@ -103,6 +103,8 @@ class Findings:
     def add(self, severity: Severity, code: str, layer: str | None = None, **args: Any) -> None:
         """``code`` is the finding code every parser shares (``parse.truncated``); the text is Keras's own."""
         key = code.replace("parse.", "parse.keras.", 1)
+        if layer is not None:  # the row's layer, for the finding and for the message's {layer}
+            args = {"layer": layer, **args}
         self.items.append(Finding(severity, code, Message(key, args), layer))
 
     def skipped(self, line: int, text: str) -> None:
