@@ -52,6 +52,8 @@ FORMATS: tuple[Format, ...] = (
 )
 """Every input format, in detection order (the most specific first)."""
 
+_FORMAT_VALUES: dict[str, Format] = {f.value: f for f in FORMATS}
+
 _MODULES: dict[Format, str] = {
     Format.KERAS3: "calc.parse.keras3",
     Format.KERAS2: "calc.parse.keras2",
@@ -191,16 +193,13 @@ def format_name(fmt: Format) -> Message:
 
 
 def to_format(value: Format | str) -> Format:
-    """A format from its value (``keras3``, ``torch-repr``); an unknown one is an InputError."""
-    if isinstance(value, Format):
-        return value
-    key = value.strip().lower().replace("-", "_")
-    try:
-        return Format(key)
-    except ValueError:
-        raise InputError(
-            "error.unknown_format", value=value[:40], formats=", ".join(f.value for f in FORMATS)
-        ) from None
+    """A format from its value (``keras3``, ``torch-repr``); an unknown one, or one no parser reads
+    (``error_text``, a report's label for a pasted error alone), is an InputError."""
+    fmt = value if isinstance(value, Format) else _FORMAT_VALUES.get(value.strip().lower().replace("-", "_"))
+    if fmt is None or fmt not in FORMATS:
+        shown = fmt.value if isinstance(fmt, Format) else str(value)[:40]
+        raise InputError("error.unknown_format", value=shown, formats=", ".join(f.value for f in FORMATS))
+    return fmt
 
 
 def detected_formats(text: str) -> tuple[Format, ...]:
