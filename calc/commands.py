@@ -418,6 +418,14 @@ def _show(text: str, limit: int = 40) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+def _shown_value(raw: object) -> str:
+    """A typed option's value for a message: its text, or repr; a huge int (whose repr Python refuses past
+    4,300 digits) by its size."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 128:
+        return f"{'-' if raw < 0 else ''}≈10**{int(raw.bit_length() * math.log10(2))}"
+    return _show(raw if isinstance(raw, str) else repr(raw))
+
+
 def _normalise(line: str) -> str:
     # NFKC folds full-width digits, commas, colons and brackets (８６４００，（３，３）) to ASCII.
     line = unicodedata.normalize("NFKC", line)
@@ -694,6 +702,8 @@ def _convert(arg: Arg, raw: object) -> Any:
             return _bounded(raw, arg.lo, arg.hi)
         if arg.type is ArgType.PADDING:
             return _bounded(raw, 0, MAX_SIZE)
+        if raw.bit_length() > 64:  # not a size of any kind (and str() refuses ints past 4,300 digits)
+            raise _TooLarge if arg.type is ArgType.SHAPE and raw > 0 else _Bad
         raw = str(raw)
     if not isinstance(raw, str):
         raise _Bad
@@ -774,7 +784,7 @@ def _error(spec: CommandSpec, key: str, **args: Any) -> InputError:
 
 
 def _value_error(spec: CommandSpec, arg: Arg, raw: object, exc: Exception) -> InputError:
-    shown = _show(raw if isinstance(raw, str) else repr(raw))
+    shown = _shown_value(raw)
     if isinstance(exc, _TooLarge):
         return _error(spec, "cmd.error.too_large", name=arg.name, value=shown, hi=MAX_SIZE)
     return _error(spec, "cmd.error.value", name=arg.name, value=shown, expected=arg.expected())
@@ -821,7 +831,7 @@ def _bind(
             except (_Bad, _TooLarge) as exc:
                 raise _value_error(spec, slot, raw, exc) from None
         else:
-            raise _error(spec, "cmd.error.too_many", value=_show(str(raw)))
+            raise _error(spec, "cmd.error.too_many", value=_shown_value(raw))
     values: dict[str, Any] = {}
     for arg in spec.args:
         if arg.name not in given:
