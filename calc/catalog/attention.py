@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from sympy import Expr
 
-from calc.catalog.base import Config, Derived, LayerKind, Weight, known, numel, register, single_input
+from calc.catalog.base import MAX_STACK, Config, Derived, LayerKind, Weight, known, numel, register, single_input
 from calc.errors import ConfigError, ShapeError
 from calc.formula import Formula, add, mul, sym
 from calc.i18n import Message
@@ -626,7 +626,7 @@ class _TorchTransformerStack(_TorchTransformerPart):
         inner = Config(_inner_layer(self.name, cfg.get(self.layer_key)), _TRANSFORMER_DEFAULTS, self.name)
         d, ff, bias, batch_first = self.sizes(inner)
         cfg.used[self.layer_key] = inner.used
-        n = cfg.int("num_layers")
+        n = cfg.int("num_layers", hi=MAX_STACK)
         norm = bool(cfg.get("norm"))
         target, lt, lm = self.lengths(cfg, inputs, d, batch_first)
         per_layer, values = _layer_term(self.decoder, d, ff, bias)
@@ -681,7 +681,7 @@ class TorchTransformer(_TorchTransformerPart):
 
     def derive(self, cfg: Config, inputs: tuple[Shape, ...]) -> Derived:
         d, ff, bias, batch_first = self.sizes(cfg)
-        ne, nd = cfg.int("num_encoder_layers"), cfg.int("num_decoder_layers")
+        ne, nd = cfg.int("num_encoder_layers", hi=MAX_STACK), cfg.int("num_decoder_layers", hi=MAX_STACK)
         src = single_input(self.name, inputs, min_rank=2, max_rank=3)
         _check_width(self.name, src, d, "source")
         tgt = inputs[1]

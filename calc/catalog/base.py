@@ -30,6 +30,7 @@ from calc.types import Dim, Framework, Shape, ShapeTree
 
 __all__ = [
     "MAX_SIZE",
+    "MAX_STACK",
     "Config",
     "Derived",
     "LayerCalc",
@@ -45,6 +46,10 @@ __all__ = [
 
 MAX_SIZE = 10**12
 """Largest size or count accepted for any one hyperparameter or axis (bounds every product we form)."""
+
+MAX_STACK = 1_000
+"""Most layers one stacked module may hold (an RNN's or a Transformer's ``num_layers``): its weights are
+listed layer by layer, so this bounds that list (a pasted ``num_layers=71957812781`` is refused, not looped)."""
 
 Solvable = Literal["params", "shape"]
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from sympy import Expr
 
 from calc.catalog.base import (
+    MAX_STACK,
     Config,
     Derived,
     LayerCalc,
@@ -717,7 +718,7 @@ class _TorchRecurrent(LayerKind):
         shape = single_input(self.name, inputs, min_rank=2, max_rank=3)
         n = cfg.int("input_size")
         h = cfg.int("hidden_size")
-        layers = cfg.int("num_layers")
+        layers = cfg.int("num_layers", hi=MAX_STACK)
         bias = cfg.bool("bias")
         batch_first = cfg.bool("batch_first")
         bidirectional = cfg.bool("bidirectional")
