@@ -50,7 +50,7 @@ _FORMAT = "print(model)"
 MAX_ARGS_CHARS = 2_000
 """Longest argument text handed to :func:`ast.parse` (torch's longest reprs are a few hundred characters)."""
 MAX_ARGS_NESTING = 8
-MAX_ROWS = 20_000
+MAX_ROWS = 5_000
 """Most rows a repr may expand to (``(0-99): 100 x Block(...)`` multiplies rows)."""
 _MAX_JOINED_LINES = 8
 _ROOT_LOOKAHEAD = 50  # lines searched below a "Net(" line for its first child
