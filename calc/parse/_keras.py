@@ -409,12 +409,13 @@ class TypeResolver:
 
 # --- Connected to ----------------------------------------------------------------------------
 
-_CONN_FULL = re.compile(r"^(?P<layer>[^\[\]]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]$")
+# Node and tensor indices have at most 9 digits: int() refuses 4,300 (a longer one is an unreadable cell).
+_CONN_FULL = re.compile(r"^(?P<layer>[^\[\]]+)\[(?P<node>\d{1,9})\]\[(?P<tensor>\d{1,9})\]$")
 _CONN_SPLIT = re.compile(r"[\s,]+")
-_CONN_ONE_QUOTED = re.compile(r"\['(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]'\]\Z")
-_CONN_PLAIN = re.compile(r"(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d+)\]\[(?P<tensor>\d+)\]\Z")
+_CONN_ONE_QUOTED = re.compile(r"\['(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d{1,9})\]\[(?P<tensor>\d{1,9})\]'\]\Z")
+_CONN_PLAIN = re.compile(r"(?P<layer>[^\[\]\s,'\"]+)\[(?P<node>\d{1,9})\]\[(?P<tensor>\d{1,9})\]\Z")
 """A whole cell that is one plain entry (no blank, comma or quote, then _CONN_FULL), in one regex."""
-_CONN_PART = re.compile(r"^(?P<layer>[^\[]*)(?:\[(?P<node>\d*)\]?(?:\[(?P<tensor>\d*)\]?)?)?")
+_CONN_PART = re.compile(r"^(?P<layer>[^\[]*)(?:\[(?P<node>\d{0,9})\]?(?:\[(?P<tensor>\d{0,9})\]?)?)?")
 
 
 def parse_connections(text: str) -> tuple[tuple[Inbound, ...], bool]:
