@@ -143,7 +143,10 @@ class Config:
         value = self.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._bad(name, value, "a number")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past float's range (Dropout(10**400))
+            raise self._bad(name, value, "a number") from None
 
 
 @dataclass(frozen=True, slots=True)
