@@ -1425,19 +1425,28 @@ def _tuple_of(value: Any) -> tuple[Any, ...]:
 
 
 def _arith(op: ast.operator, a: float, b: float) -> float | None:
+    try:
+        result = _arith_unbounded(op, a, b)
+    except OverflowError:  # a huge int literal meets a float: 1.0 * 10**400, 10**400 / 3, 1e308 + 10**400
+        return None
+    if result is None or abs(result) > _MAX_INT:
+        return None
+    return result
+
+
+def _arith_unbounded(op: ast.operator, a: float, b: float) -> float | None:
     both_int = isinstance(a, int) and isinstance(b, int)
-    result: float
     if isinstance(op, ast.Add):
-        result = a + b
-    elif isinstance(op, ast.Sub):
-        result = a - b
-    elif isinstance(op, ast.Mult):
-        result = a * b
-    elif isinstance(op, (ast.FloorDiv, ast.Mod, ast.Div)):
+        return a + b
+    if isinstance(op, ast.Sub):
+        return a - b
+    if isinstance(op, ast.Mult):
+        return a * b
+    if isinstance(op, (ast.FloorDiv, ast.Mod, ast.Div)):
         if b == 0:
             return None
-        result = a // b if isinstance(op, ast.FloorDiv) else a % b if isinstance(op, ast.Mod) else a / b
-    elif isinstance(op, ast.Pow):
+        return a // b if isinstance(op, ast.FloorDiv) else a % b if isinstance(op, ast.Mod) else a / b
+    if isinstance(op, ast.Pow):
         int_power = isinstance(b, int) and 0 <= b <= 64 and abs(a) <= 10**6
         float_power = abs(b) <= 64 and 0 < abs(a) <= 10**6 and not both_int
         if not (int_power or float_power):
@@ -1445,16 +1454,11 @@ def _arith(op: ast.operator, a: float, b: float) -> float | None:
         if abs(a) > 1 and isinstance(b, int) and b * (abs(a).bit_length() if isinstance(a, int) else 21) > 60:
             return None
         try:
-            result = a**b
-        except (OverflowError, ZeroDivisionError):
+            result: float = a**b
+        except ZeroDivisionError:
             return None
-        if isinstance(result, complex):
-            return None
-    else:
-        return None
-    if abs(result) > _MAX_INT:
-        return None
-    return result
+        return None if isinstance(result, complex) else result
+    return None
 
 
 def _compare(op: ast.cmpop, a: Any, b: Any) -> bool | None:
@@ -1498,7 +1502,10 @@ def _builtin(name: str, args: list[Any], node: ast.Call) -> Any:
         if name == "int":
             return int(value) if abs(value) <= _MAX_INT else unknown
         if name == "float":
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # float(10**400)
+                return unknown
         if name == "abs":
             return abs(value)
         return round(value) if abs(value) <= _MAX_INT else unknown
