@@ -196,3 +196,18 @@ def test_a_connection_index_past_python_s_digit_limit_is_an_unreadable_cell(cell
     text = original.replace(cell, damaged, 1)
     _assert_ok(Case("explain+render", (text,)))
     assert explain(text).total_params == 346_577
+
+
+_BIG = "9" * 400  # past float's range, within Python's int-literal limit
+
+
+@pytest.mark.parametrize("expression", [
+    _BIG,  # Dropout(rate=<400 digits>): float(rate) in the rate check
+    f"float({_BIG})", f"1.0 * {_BIG}", f"{_BIG} / 3", f"{_BIG} // 0.5", f"1e308 + {_BIG}",  # Keras-code arithmetic
+])  # fmt: skip
+def test_an_int_past_float_s_range_in_keras_code_is_unknown_not_overflow(expression: str) -> None:
+    code = ("from keras.models import Sequential\nmodel = Sequential()\nmodel.add(Dense(4, input_shape=(4,)))\n"
+            f"model.add(Dropout({expression}))\nmodel.add(Dense({expression}))\n")
+    _assert_ok(Case("explain+render", (code,)))  # was OverflowError: int too large to convert to float
+    report = explain(code)
+    assert [(row.type, row.params) for row in report.layers] == [("Dense", 20), ("Dropout", None), ("Dense", None)]
