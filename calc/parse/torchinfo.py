@@ -38,7 +38,8 @@ What torchinfo (1.x) prints, and how it is read::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from functools import lru_cache
 
 from calc.errors import InputError
 from calc.findings import Finding, Severity
@@ -112,15 +113,9 @@ def _looks_like(text: str) -> bool:
     )
 
 
-@dataclass
-class _Row:
-    line: int
-    type: str
-    var: str | None
-    depth: int
-    full: str  # the row's line
-    offset: int  # where the cells start on it (after the title)
-    more: list[str] = field(default_factory=list)  # continuation lines (a row wrapped by a narrow window)
+# A row as read: (line number, type, var name, depth, its line, where its cells start on the line (after the
+# title), its cells when the row's own pattern read them).  A plain tuple: one is made for every row.
+_Row = tuple[int, str, str | None, int, str, int, tuple[str, ...] | None]
 
 
 def _tokens(text: str, offset: int | None) -> list[tuple[str, int | None]]:
@@ -153,16 +148,31 @@ def _tokens(text: str, offset: int | None) -> list[tuple[str, int | None]]:
     return out
 
 
+_CELLS_AT = _TITLE.groups + 1  # in a row pattern's groups: the title, _TITLE's own groups, then the cells
+
+
+@lru_cache(maxsize=16)
+def _row_pattern(columns: int) -> re.Pattern[str]:
+    """A row with exactly ``columns`` cells, each apart from the next by at least two spaces: group 1 is
+    the title (as :data:`_TITLE` reads it, never backtracked into), then _TITLE's groups, then the cells.
+    When it matches, the cells are those :func:`_assign` finds for the row (``_GAP`` splits the rest)."""
+    cell = r"(\S++(?: \S++)*+)"
+    return re.compile(rf"(?>({_TITLE.pattern})) +{cell}{rf' {{2,}}{cell}' * (columns - 1)} *$")
+
+
 def _is_value(token: str) -> bool:
     return token.startswith("[") or _VALUE.fullmatch(token) is not None
 
 
-def _assign(row: _Row, columns: list[tuple[str, int | None]], width: int) -> dict[str, str]:
-    """Cells by column title: in order when the counts agree, else by where each token starts."""
-    full = row.full
-    for piece in row.more:
+def _assign(
+    full: str, offset: int, more: list[str], columns: list[tuple[str, int | None]], width: int
+) -> dict[str, str]:
+    """Cells by column title: in order when the counts agree, else by where each token starts.
+
+    ``full`` is the row's line, ``offset`` where its cells start, ``more`` its continuation lines."""
+    for piece in more:
         full = full.ljust(width) + piece if width else f"{full}  {piece.strip()}"
-    values = full[row.offset :]
+    values = full[offset:]
     cells_fast = _GAP.split(values.strip())
     if len(cells_fast) == len(columns):  # the usual row: cells apart by at least two spaces
         return {title: cell for (title, _), cell in zip(columns, cells_fast, strict=True)}
@@ -170,7 +180,7 @@ def _assign(row: _Row, columns: list[tuple[str, int | None]], width: int) -> dic
     if len(tokens) == len(columns) or any(start is None for _, start in columns):
         return {title: tok for (title, _), (tok, _) in zip(columns, tokens, strict=False)}
     cells: dict[str, str] = {}
-    for tok, pos in _tokens(values, row.offset):
+    for tok, pos in _tokens(values, offset):
         chosen: str | None = None
         for title, start in columns:
             if start is not None and pos is not None and start <= pos + 2:
@@ -192,6 +202,9 @@ def _shape_cell(cell: str | None) -> ShapeTree | None:
     if cell is None or cell == "--":
         return None
     return parse_shape(cell)
+
+
+_NOT_SEEN: ShapeTree = [[]]  # a marker no cell reads as
 
 
 def _first_shape(tree: ShapeTree | None) -> Shape | None:
@@ -239,42 +252,48 @@ def parse(text: str) -> ModelSpec:
         findings.append(finding("parse.no_param_column", "parse.torch.no_param_column", Severity.INFO, format=_FORMAT))
 
     rows: list[_Row] = []
+    more: dict[int, list[str]] = {}  # continuation lines by row index (a row wrapped by a narrow window)
     skipped_verbose = 0
     ended = False
     pending: list[tuple[int, str]] = []  # unreadable lines, reported only if more rows follow them
     n_lines = len(lines)
+    # The usual row in one match: its title and exactly one cell per column (None: no columns).
+    row_re = _row_pattern(len(columns)) if columns else None
     while i < n_lines:
         raw = lines[i]
         first = raw.lstrip()[:1]
         if (first == "=" and _RULE_PIECE.match(raw)) or (first in "TN" and _TOTAL.match(raw)):
             ended = True
             break
-        line = raw[indent:] if raw[:indent].isspace() or not indent else raw.lstrip()
+        line = raw[indent:] if not indent or raw[:indent].isspace() else raw.lstrip()
         i += 1
         if not line or line.isspace():
             continue
-        m = _TITLE.match(line)
-        if m is not None and (m.group("tree") or m.group("depth") is not None or not rows):
+        fast = row_re.match(line) if row_re is not None else None
+        if fast is not None:
+            tree, type_name, var, depth_text = fast.group(2, 3, 4, 5)
+            end = fast.end(1)
+        elif (m := _TITLE.match(line)) is not None:
+            tree, type_name, var, depth_text = m.group(1, 2, 3, 4)
             end = m.end()
-            values = line[end:]
-            if "├─" in values or "└─" in values:
+        else:
+            type_name = None
+        if type_name is not None and (tree or depth_text is not None or not rows):
+            if line.find("├─", end) >= 0 or line.find("└─", end) >= 0:
                 skipped_verbose += 1  # verbose mode: a per-parameter line such as "│    └─weight  ...  ├─150"
                 continue
-            depth_text = m.group("depth")
-            depth = int(depth_text) if depth_text is not None else _tree_depth(m.group("tree"))
+            depth = int(depth_text) if depth_text is not None else _tree_depth(tree)
             if pending:
                 findings.extend(
                     finding("parse.skipped_row", "parse.torch.skipped_row", line=n, format=_FORMAT, text=bad[:80])
                     for n, bad in pending
                 )
                 pending.clear()
-            rows.append(_Row(i, m.group("type"), m.group("var"), depth, line, end))
+            rows.append((i, type_name, var, depth, line, end, fast.groups()[_CELLS_AT:] if fast else None))
             continue
-        if rows and not pending:
-            last = rows[-1]
-            if width or all(_is_value(t) for t, _ in _tokens(line, None)):
-                last.more.append(line)  # the rest of a row wrapped by a narrow window
-                continue
+        if rows and not pending and (width or all(_is_value(t) for t, _ in _tokens(line, None))):
+            more.setdefault(len(rows) - 1, []).append(line)  # the rest of a row wrapped by a narrow window
+            continue
         pending.append((i, line.strip()))
 
     if not rows:
@@ -312,7 +331,7 @@ def parse(text: str) -> ModelSpec:
     if skipped_verbose:
         findings.append(finding("parse.verbose_rows", "parse.torch.verbose_rows", Severity.INFO, count=skipped_verbose))
 
-    layers = _layers(rows, columns, width, findings)
+    layers = _layers(rows, more, columns, width, findings)
     input_shapes: tuple[Shape, ...] = ()
     if layers and layers[0].depth == 0 and layers[0].input_shape is not None:
         root_in = layers[0].input_shape
@@ -343,91 +362,132 @@ def _tree_depth(tree: str | None) -> int:
     return tree.count("│") + tree.count("|") + 1
 
 
+@lru_cache(maxsize=4096)
+def _param_cell(cell: str) -> tuple[int | None, bool | None, bool, bool]:
+    """A ``Param #`` cell other than ``--``: (count, trainable, recursive, unreadable).  Cached: a
+    table repeats the same counts."""
+    if cell == "(recursive)":
+        return None, None, True, False
+    if cell.startswith("(") and cell.endswith(")"):
+        params = _int(cell[1:-1])
+        return params, (False if params else None), False, params is None
+    params = _int(cell)
+    return params, None, False, params is None
+
+
 def _layers(
-    rows: list[_Row], columns: list[tuple[str, int | None]], width: int, findings: list[Finding]
+    rows: list[_Row],
+    more: dict[int, list[str]],
+    columns: list[tuple[str, int | None]],
+    width: int,
+    findings: list[Finding],
 ) -> list[LayerSpec]:
     layers: list[LayerSpec] = []
+    titles = [title for title, _ in columns]
+    # Each column's place in a row's cells (the last of a title printed twice, as a dict by title keeps it).
+    at = {title: k for k, title in enumerate(titles)}
+    i_param, i_out, i_in = at.get("Param #", -1), at.get("Output Shape", -1), at.get("Input Shape", -1)
+    i_flag, i_kernel, i_mult, i_groups = (at.get(t, -1) for t in ("Trainable", "Kernel Shape", "Mult-Adds", "Groups"))
+    extra = max(i_flag, i_kernel, i_mult, i_groups) >= 0
+    # Shapes by cell text, for this table (a table repeats the same shapes); nested ones (lists) are not kept.
+    shapes: dict[str, ShapeTree | None] = {"--": None}
+    named = any(row[2] is not None for row in rows)
     path: list[str | None] = []  # var names of the open ancestors, by depth
-    for k, row in enumerate(rows):
-        cells = _assign(row, columns, width)
-        has_children = k + 1 < len(rows) and rows[k + 1].depth > row.depth
-        container = has_children or row.type in CONTAINER_TYPES
+    n_rows = len(rows)
+    for k, (line_no, type_name, var, depth, full, offset, read) in enumerate(rows):
+        cells: Sequence[str | None]
+        if read is not None and k not in more:
+            cells = read  # read by the row's own pattern
+        else:
+            by_title = _assign(full, offset, more.get(k, []), columns, width)
+            cells = [by_title.get(title) for title in titles]
+        has_children = k + 1 < n_rows and rows[k + 1][3] > depth
+        container = has_children or type_name in CONTAINER_TYPES
 
-        del path[row.depth :]
-        path.extend([None] * (row.depth - len(path)))
-        path.append(row.var)
         name: str | None = None
-        if row.var is not None and row.depth > 0:
-            parts = path[1:]
-            name = ".".join(p for p in parts if p) if all(parts) else row.var
+        if named:
+            del path[depth:]
+            path.extend([None] * (depth - len(path)))
+            path.append(var)
+            if var is not None and depth > 0:
+                parts = path[1:]
+                name = ".".join(p for p in parts if p) if all(parts) else var
 
         params: int | None = None
         trainable: bool | None = None
         recursive = False
-        cell = cells.get("Param #")
-        if cell is not None:
+        if i_param >= 0 and (cell := cells[i_param]) is not None:
             if cell == "--":
                 params = None if has_children else 0
-            elif cell == "(recursive)":
-                recursive = True
-            elif cell.startswith("(") and cell.endswith(")"):
-                params = _int(cell[1:-1])
-                trainable = False if params else None
             else:
-                params = _int(cell)
-            if params is None and cell not in ("--", "(recursive)"):
-                findings.append(
-                    finding(
-                        "parse.bad_cell",
-                        "parse.torch.skipped_row",
-                        Severity.INFO,
-                        line=row.line,
-                        format=_FORMAT,
-                        text=cell[:80],
+                params, trainable, recursive, bad = _param_cell(cell)
+                if bad:
+                    findings.append(
+                        finding(
+                            "parse.bad_cell",
+                            "parse.torch.skipped_row",
+                            Severity.INFO,
+                            line=line_no,
+                            format=_FORMAT,
+                            text=cell[:80],
+                        )
                     )
-                )
-        flag = cells.get("Trainable")
-        if flag in ("True", "False"):
-            trainable = flag == "True"
 
         kernel: tuple[int, ...] | None = None
-        kcell = cells.get("Kernel Shape")
-        if kcell and kcell != "--":
-            kshape = parse_shape(kcell) if kcell.startswith("[") else None
-            if isinstance(kshape, tuple) and all(isinstance(d, int) for d in kshape):
-                kernel = tuple(d for d in kshape if d is not None)
-            elif (single := parse_int(kcell)) is not None:
-                kernel = (single,)
-
         mult: int | None = None
-        mcell = cells.get("Mult-Adds")
-        if mcell and mcell != "--":
-            mult = _int(mcell)
-
         config: dict[str, object] = {}
-        gcell = cells.get("Groups")
-        if gcell and (groups := parse_int(gcell)) is not None:
-            config["groups"] = groups
+        if extra:
+            flag = cells[i_flag] if i_flag >= 0 else None
+            if flag in ("True", "False"):
+                trainable = flag == "True"
+            kcell = cells[i_kernel] if i_kernel >= 0 else None
+            if kcell and kcell != "--":
+                kshape = parse_shape(kcell) if kcell.startswith("[") else None
+                if isinstance(kshape, tuple) and all(isinstance(d, int) for d in kshape):
+                    kernel = tuple(d for d in kshape if d is not None)
+                elif (single := parse_int(kcell)) is not None:
+                    kernel = (single,)
+            mcell = cells[i_mult] if i_mult >= 0 else None
+            if mcell and mcell != "--":
+                mult = _int(mcell)
+            gcell = cells[i_groups] if i_groups >= 0 else None
+            if gcell and (groups := parse_int(gcell)) is not None:
+                config["groups"] = groups
 
-        out_cell = cells.get("Output Shape")
-        output = _shape_cell(out_cell)
+        out_cell = cells[i_out] if i_out >= 0 else None
+        if out_cell is None:
+            output = None
+        elif (output := shapes.get(out_cell, _NOT_SEEN)) is _NOT_SEEN:
+            output = _shape_cell(out_cell)
+            if not isinstance(output, list):
+                shapes[out_cell] = output
+        in_cell = cells[i_in] if i_in >= 0 else None
+        if in_cell is None:
+            input_shape = None
+        elif (input_shape := shapes.get(in_cell, _NOT_SEEN)) is _NOT_SEEN:
+            input_shape = _shape_cell(in_cell)
+            if not isinstance(input_shape, list):
+                shapes[in_cell] = input_shape
+        # Positional, in LayerSpec's field order (keyword arguments cost a third more per row).
         layers.append(
             LayerSpec(
-                type=row.type,
-                name=name,
-                depth=row.depth,
-                config=config,
-                output_shape=output,
-                output_shape_text=out_cell if output is None and out_cell not in (None, "--") else None,
-                input_shape=_shape_cell(cells.get("Input Shape")),
-                params=params,
-                trainable=trainable,
-                recursive=recursive,
-                is_container=container,
-                kernel_size=kernel,
-                mult_adds=mult,
-                line=row.line,
-                resolved_type=resolve_type(row.type),
+                type_name,  # type
+                name,
+                depth,
+                config,
+                output,  # output_shape
+                out_cell if output is None and out_cell not in (None, "--") else None,  # output_shape_text
+                input_shape,
+                params,
+                trainable,
+                False,  # unbuilt
+                recursive,
+                container,  # is_container
+                (),  # inbound
+                kernel,  # kernel_size
+                mult,  # mult_adds
+                line_no,  # line
+                resolve_type(type_name),  # resolved_type
             )
         )
     return layers
