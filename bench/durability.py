@@ -31,10 +31,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,14 @@ class Result:
                 and self.after_answered == self.after_recorded == self.after_restart)
 
 
+class _CutByTheKill(logging.Filter):
+    """The stand-in's web server logs, at ERROR, a request the bot was in the middle of sending when it was
+    killed (the connection reset under it): expected here, and nothing else is hidden."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionResetError))
+
+
 def _matches(row: StoredRow, asked: Asked, guild: FakeGuild) -> bool:
     return row.guild_id == guild.id and row.command == asked.command
 
@@ -162,6 +171,19 @@ async def run_engine(
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    server_log = logging.getLogger("aiohttp.server")
+    cut = _CutByTheKill()
+    server_log.addFilter(cut)
+    try:
+        return await _run_engine(engine, count, kill_at, after, postgres_url, settings, workdir)
+    finally:
+        server_log.removeFilter(cut)
+
+
+async def _run_engine(
+    engine: str, count: int, kill_at: float, after: int, postgres_url: str | None, settings: dict[str, str],
+    workdir: Callable[[str], Path | None],
+) -> Result:
     with tempfile.TemporaryDirectory(prefix="layerbot-durability-") as tmp:
         async with fresh_database(engine, tmp, postgres_url=postgres_url) as url, StandIn() as standin:
             guild = standin.add_guild("Durability")
