@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -73,6 +73,13 @@ register(
 _CHILD = re.compile(
     r"^ *\((?P<name>[^()\s]{1,200})\): (?:(?P<count>\d{1,7}) x )?(?P<type>[A-Za-z_][\w.]{0,199})\((?P<rest>.*)$"
 )
+# A child line that is a whole leaf call, "(conv1): Conv2d(1, 6, kernel_size=(5, 5))": the same groups as
+# _CHILD, with the arguments' text apart ("rest" without its closing bracket).  Its arguments hold no
+# quotes and no brackets but one level of "(...)", so that their brackets close exactly at the line's end.
+_LEAF = re.compile(
+    r"^ *\((?P<name>[^()\s]{1,200})\): (?:(?P<count>\d{1,7}) x )?(?P<type>[A-Za-z_][\w.]{0,199})"
+    r"\((?P<args>(?:[^()\[\]{}'\"]++|\([^()\[\]{}'\"]*+\))*+)\)$"
+)
 _CHILD_ANY = re.compile(r"^ *\([^()\s]{1,200}\): (?:\d{1,7} x )?[A-Za-z_][\w.]{0,199}\(", re.MULTILINE)
 _CHILD_START = re.compile(r"^ +\([^()\s]{1,200}(?:\)|$)")  # a child line, maybe wrapped before its end
 _ROOT_OPEN = re.compile(r"^ *(?P<type>[A-Za-z_][\w.]{0,199})\($")
@@ -86,14 +93,26 @@ def detect(text: str) -> bool:
     return has_line(text, "): ", _CHILD_ANY)
 
 
-@dataclass
 class _Row:
-    type: str
-    name: str | None
-    depth: int
-    line: int
-    args: list[str] = field(default_factory=list)
-    is_container: bool = False
+    """One module as read (a plain class with slots: one is made for every row)."""
+
+    __slots__ = ("args", "depth", "is_container", "line", "name", "type")
+
+    def __init__(
+        self,
+        type: str,
+        name: str | None,
+        depth: int,
+        line: int,
+        args: list[str] | None = None,
+        is_container: bool = False,
+    ) -> None:
+        self.type = type
+        self.name = name
+        self.depth = depth
+        self.line = line
+        self.args: list[str] = [] if args is None else args
+        self.is_container = is_container
 
 
 @dataclass
@@ -159,6 +178,18 @@ def parse(text: str) -> ModelSpec:
         if not line.strip():
             continue
         frame = stack[-1]
+        leaf = _LEAF.match(line)
+        if leaf is not None:  # the usual line, read at once (what the general path below reads it as)
+            name_text, count_text, type_name, args = leaf.group(1, 2, 3, 4)
+            if count_text is None:
+                name, first, count = name_text, 0, 1
+            else:
+                name, first, count = _child_name(name_text, count_text)
+            frame.children += 1
+            rows.append(_Row(type_name, f"{frame.path}.{name}" if frame.path else name, frame.depth + 1, i, [args]))
+            if count > 1:
+                _repeat(rows, len(rows) - 1, frame.path, first, count, findings)
+            continue
         if _CLOSE.match(line):
             stack.pop()
             _close(frame, rows, findings)
@@ -323,15 +354,26 @@ def _spec(rows: list[_Row], findings: list[Finding]) -> ModelSpec:
                     text=", ".join(r.args)[:120],
                 )
             )
+        # Positional, in LayerSpec's field order (keyword arguments cost a third more per row).
         layers.append(
             LayerSpec(
-                type=r.type,
-                name=r.name,
-                depth=r.depth,
-                config=config,
-                is_container=r.is_container,
-                line=r.line,
-                resolved_type=resolve_type(r.type),
+                r.type,
+                r.name,
+                r.depth,
+                config,
+                None,  # output_shape
+                None,  # output_shape_text
+                None,  # input_shape
+                None,  # params
+                None,  # trainable
+                False,  # unbuilt
+                False,  # recursive
+                r.is_container,
+                (),  # inbound
+                None,  # kernel_size
+                None,  # mult_adds
+                r.line,
+                resolve_type(r.type),  # resolved_type
             )
         )
     return ModelSpec(
@@ -352,7 +394,10 @@ def _nesting(text: str) -> int:
 
 def _read_args(type_name: str, parts: list[str]) -> tuple[dict[str, Any], bool]:
     """Constructor arguments from their printed text: ``(config, all read)``.  Never evaluates anything."""
-    text = ", ".join(p.strip().rstrip(",") for p in parts if p.strip())
+    if len(parts) == 1:  # the usual row: one line of arguments
+        text = parts[0].strip().rstrip(",") if parts[0].strip() else ""
+    else:
+        text = ", ".join(p.strip().rstrip(",") for p in parts if p.strip())
     if not text:
         return {}, True
     config, ok = _read_args_text(type_name, text)
