@@ -16,20 +16,25 @@ never assumed.  A row runs from one separator to the next: rich wraps long cells
 spaces, and cuts words longer than the column with "…".  A table wider than the console is cropped on
 the right, which can take the Param # column away entirely.  Rich's square and ASCII boxes (``│``/``|``,
 ``+---+``) read the same way.  ``expand_nested`` rows start with ``"   " * depth + "└ "``.
+
+The usual row (one or two cell lines with a bar at every border of the header, then a rule line) is
+matched by one regex built from the header's borders and read at once; any other row goes through the
+line loop and is read cell by cell, with the same result.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
 from calc.errors import InputError
 from calc.findings import Severity
-from calc.model import Format, LayerSpec, ModelSpec
+from calc.model import NO_CONFIG, Format, Inbound, LayerSpec, ModelSpec
 from calc.parse._keras import (
+    _CONN_PLAIN,
     ELLIPSIS,
     Findings,
     TypeResolver,
@@ -40,7 +45,7 @@ from calc.parse._keras import (
     split_name_type,
 )
 from calc.parse.text import has_line, parse_int
-from calc.types import Framework, Shape
+from calc.types import Framework, Shape, ShapeTree
 
 __all__ = ["detect", "parse"]
 
@@ -58,6 +63,15 @@ _DETECT_HEADER = re.compile(r"^[ \t]*[┃│|║][ \t]*Layer[ \t]*\(type\)[ \t]*
 _DETECT_TOP = re.compile(r"^[ \t]*[┏┡]━+[┳╇]", re.MULTILINE)
 _PARAM = re.compile(r"^(?P<n>[+-]?\d[\d,]*)(?P<unbuilt>\s*\(unbuilt\))?$")
 _MAX_GAP = 3  # foreign lines tolerated inside a table before it is taken to have ended
+
+# One row of the usual table in one regex match (see _row_pattern): its cell lines and the rule below it.
+_BAR = "[┃│|║]"
+_NOT_HORIZONTAL = "".join(c for c in _BORDER if c not in _HORIZONTAL)
+_RULE_LINE = f"[{re.escape(_NOT_HORIZONTAL)}]*[{re.escape(_HORIZONTAL)}][{re.escape(_BORDER)}]*(?:\\n|\\Z)"
+"""A line of border characters, one of them horizontal: what _is_rule takes."""
+_NAME_TYPE = re.compile(r"([^\s()…]+) \(([^\s()…]+)\)")
+"""``conv1_bn (BatchNormalization)``: what split_name_type reads as that name and type, closed and not cut."""
+_ROW_PATTERNS: dict[tuple[tuple[int, ...], int | None], re.Pattern[str]] = {}
 
 _ROLES = (("layer", "layer"), ("output", "shape"), ("param", "param"), ("conn", "conn"), ("train", "trainable"))
 _DEFAULT_ROLES = {
@@ -103,6 +117,26 @@ def _split(line: str, header_borders: list[int]) -> list[str] | None:
 class _Row:
     first_line: int  # 0-based
     lines: list[list[str]] = field(default_factory=list)
+
+
+def _row_pattern(borders: list[int], pk: int | None) -> re.Pattern[str]:
+    """One row of the table whose header has bars at ``borders``, in one match: a cell line, maybe a second
+    one (its Param # cell, column ``pk``, blank), then a rule line.  Each cell line starts with the header's
+    indent, has a bar at every border and only blanks after the last bar; each cell is a group, padding
+    kept: the cells _split cuts there.  Whether a cell line is a rule line (all border characters) is left
+    to _fast_row."""
+    key = (tuple(borders), pk)
+    pattern = _ROW_PATTERNS.get(key)
+    if pattern is None:
+        lead = f" {{{borders[0]}}}" if borders[0] else ""
+        widths = [b - a - 1 for a, b in pairwise(borders)]
+        first = "".join(f"{_BAR}(.{{{w}}})" for w in widths)
+        second = "".join(f"{_BAR}( {{{w}}})" if k == pk else f"{_BAR}(.{{{w}}})" for k, w in enumerate(widths))
+        pattern = re.compile(f"{lead}{first}{_BAR} *\\n(?:{lead}{second}{_BAR} *\\n)?{_RULE_LINE}")
+        if len(_ROW_PATTERNS) >= 64:
+            _ROW_PATTERNS.clear()
+        _ROW_PATTERNS[key] = pattern
+    return pattern
 
 
 def _role(text: str) -> str | None:
@@ -172,7 +206,7 @@ def parse(text: str) -> ModelSpec:
     if "param" not in col:
         found.add(Severity.WARNING, "parse.no_param_column")
 
-    rows: list[_Row] = []
+    rows: list[_Row | LayerSpec] = []  # a row read at once (see _fast_row), or its cells for _layer
     cur: _Row | None = None
     i = body
     n = len(lines)
@@ -183,7 +217,30 @@ def parse(text: str) -> ModelSpec:
     pick = itemgetter(*borders) if borders else None
     cuts = [slice(a + 1, b) for a, b in pairwise(borders)]
     bars = _VERTICALS.issuperset
+    resolve = TypeResolver()
+    # The usual row, one or two cell lines and a rule line, is matched in one go and read at once.
+    fast = _row_pattern(borders, pk) if len(borders) >= 2 and nroles == len(borders) - 1 else None
+    cols = (col["layer"], col.get("shape"), pk, col.get("conn"), col.get("trainable"), nroles)
+    at, pos = 0, 0  # lines[at] starts at text[pos]
+    cut_names: dict[int, str] = {}  # rows[k] read at once with a name cut: its example, for found.names_cut
     while i < n:
+        if cur is None and fast is not None:
+            while at < i:
+                pos += len(lines[at]) + 1
+                at += 1
+            m = fast.match(text, pos)
+            if m is not None:
+                g = m.groups()
+                two = g[nroles] is not None
+                read = _fast_row(g, two, i + 1, cols, resolve)
+                if read is not None:
+                    if isinstance(read, tuple):
+                        cut_names[len(rows)] = read[1]
+                        read = read[0]
+                    rows.append(read)
+                    i = at = i + (3 if two else 2)
+                    pos = m.end()
+                    continue
         line = lines[i]
         s = line.strip()  # _is_rule, inline: this loop runs once per line of the table
         if s and not s.strip(_BORDER) and ("─" in s or "━" in s or "-" in s or "=" in s or "═" in s):
@@ -232,15 +289,19 @@ def parse(text: str) -> ModelSpec:
         break
     table_end = i
 
-    layers: list[dict[str, Any]] = []
-    resolve = TypeResolver()
-    for row in rows:
-        spec = _layer(row, col, found, resolve)
-        if spec is not None:
-            layers.append(spec)
+    layers: list[LayerSpec] = []
+    for r, row in enumerate(rows):
+        if isinstance(row, LayerSpec):
+            layers.append(row)
+            if cut_names and r in cut_names:
+                found.names_cut.append(cut_names[r])  # in row order, as _layer adds them
+            continue
+        d = _layer(row, col, found, resolve)
+        if d is not None:
+            layers.append(LayerSpec(**d))
     for k in range(len(layers) - 1):
-        if layers[k + 1]["depth"] > layers[k]["depth"]:
-            layers[k]["is_container"] = True
+        if layers[k + 1].depth > layers[k].depth:
+            layers[k] = replace(layers[k], is_container=True)
     if not layers:
         raise InputError("parse.keras3.no_table")
 
@@ -255,7 +316,7 @@ def parse(text: str) -> ModelSpec:
     if more:
         found.add(Severity.INFO, "parse.extra_tables", count=more + 1)
 
-    specs = tuple(LayerSpec(**d) for d in layers)
+    specs = tuple(layers)
     inputs: list[Shape] = [
         s.output_shape for s in specs if s.depth == 0 and s.type == "InputLayer" and isinstance(s.output_shape, tuple)
     ]
@@ -302,6 +363,91 @@ def _read_param(text: str) -> tuple[int | None, bool] | None:
         _PARAM_MEMO.clear()
     _PARAM_MEMO[text] = read
     return read
+
+
+_TRAINABLE = {"Y": True, "N": False}
+
+
+def _fast_row(
+    g: tuple[str, ...],
+    two: bool,
+    line_no: int,
+    cols: tuple[int, int | None, int | None, int | None, int | None, int],
+    resolve: TypeResolver,
+) -> LayerSpec | tuple[LayerSpec, str] | None:
+    """A row matched by _row_pattern (cells ``g``: its first line's, then its second line's when ``two``),
+    read as _layer reads it when that reports nothing but a name cut short (returned with the spec, as the
+    example _layer would add to ``names_cut``).  None: leave the row to the line loop and _layer."""
+    c, sk, pk, ck, tk, n = cols
+    first = g[c]
+    content = first.strip()
+    depth = 0
+    if content[:1] in _NEST_MARKS and content[1:2] == " ":
+        body = first[1:] if first.startswith(" ") else first
+        depth = max(1, (len(body) - len(body.lstrip(" ")) + 1) // 3)  # see _layer
+        content = content[2:].strip()
+    if not content:
+        return None
+    # A cell line of border characters only is a rule line: the line loop ends the row there.
+    if content[-1] in _BORDER and not any(cell.strip(_BORDER) for cell in g[:n]):
+        return None
+    if two:
+        more = g[n + c].strip()
+        if (not more or more[-1] in _BORDER) and not any(cell.strip(_BORDER) for cell in g[n:]):
+            return None
+        if more:
+            content = f"{content} {more}"
+    cut_example = None
+    nt = _NAME_TYPE.fullmatch(content)
+    if nt is not None:
+        name, typ = nt.groups()
+    else:
+        name, typ, closed = split_name_type(content)
+        if not closed or typ.endswith(ELLIPSIS):
+            return None  # resolved as cut: _layer
+        if name.endswith(ELLIPSIS):
+            cut_example = content
+    shape: ShapeTree | None = None
+    shape_text = None
+    if sk is not None:
+        text = g[sk].strip()
+        if two and (more := g[n + sk].strip()):
+            text = f"{text} {more}" if text else more
+        shape, shape_text, cut = read_shape(text)
+        if cut:
+            return None
+    params = None
+    unbuilt = False
+    if pk is not None:  # the second line's Param # cell is blank (see _row_pattern)
+        read = _read_param(g[pk].strip())
+        if read is None or read[0] is None:
+            return None
+        params, unbuilt = read
+    inbound: tuple[Inbound, ...] = ()
+    if ck is not None:
+        conn = g[ck].strip()
+        if two and (more := g[n + ck].strip()):
+            conn = f"{conn} {more}" if conn else more
+        if conn != "-":
+            m = _CONN_PLAIN.match(conn)
+            if m is not None:  # what parse_connections reads first
+                layer, node, tensor = m.groups()
+                inbound = (Inbound(layer, int(node), int(tensor)),)
+            else:
+                inbound, cut = parse_connections(conn)
+                if cut and cut_example is None:
+                    cut_example = f"{name} ← {conn}"
+    trainable = None
+    if tk is not None:
+        flag = g[tk].strip()
+        if two and (more := g[n + tk].strip()):
+            flag = f"{flag} {more}" if flag else more
+        trainable = _TRAINABLE.get(flag)
+    spec = LayerSpec(  # every field, in order: positional arguments are the quickest
+        typ, name or None, depth, NO_CONFIG, shape, shape_text, None, params, trainable, unbuilt, False, False,
+        inbound, None, None, line_no, resolve(typ, True) if typ else None,
+    )  # fmt: skip
+    return spec if cut_example is None else (spec, cut_example)
 
 
 def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
@@ -358,7 +504,7 @@ def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolve
     k = col.get("trainable")
     if k is not None:
         flag = lines[0][k].strip() if single else _joined(row, k)
-        d["trainable"] = {"Y": True, "N": False}.get(flag)
+        d["trainable"] = _TRAINABLE.get(flag)
     if cut_example is not None:
         found.names_cut.append(cut_example)
     return d

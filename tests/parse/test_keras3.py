@@ -354,3 +354,63 @@ def test_one_plain_connection_is_read_in_one_regex(pieces: list[str]) -> None:
     text = "".join(pieces).strip()
     plain = re.search(r"[\s,'\"]", text) is None and _keras._CONN_FULL.match(text) is not None
     assert (_keras._CONN_PLAIN.match(text) is not None) == plain
+
+
+# --- rows read at once (one regex per row) read as the line loop reads them -------------------
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _both_ways(text: str) -> tuple[object, object]:
+    """keras3.parse as it is, and with every row left to the line loop and _layer (no row regex)."""
+
+    def read() -> object:
+        try:
+            return keras3.parse(text)
+        except LayerbotError as exc:
+            return type(exc), exc.message
+
+    fast = read()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(keras3, "_row_pattern", lambda borders, pk: _NEVER)
+        slow = read()
+    return fast, slow
+
+
+def test_rows_read_at_once_read_as_the_line_loop_reads_them() -> None:
+    for path in [*FILES, Path(__file__).parents[2] / "bench" / "fixtures" / "densenet121.keras3.txt"]:
+        fast, slow = _both_ways(clean(path.read_text()))
+        assert fast == slow, path.name
+
+
+_CELL_EDIT = st.tuples(st.integers(0, 10_000), st.integers(0, 10_000),
+                       st.sampled_from(["", " ", "-", "─", "═", "│", "└ ", "   └ ", "…", "(", ")", "\u2003", "\x0c",
+                                        "0", "1,0", "(unbuilt)", "x[0][0]", "Y", "N", "a (B)"]))  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLES), st.lists(_CELL_EDIT, max_size=6), st.lists(_EDIT, max_size=3))
+def test_damaged_rows_read_as_the_line_loop_reads_them(
+    path: Path, cell_edits: list[tuple[int, int, str]], edits: list[tuple[str, int, str]]
+) -> None:
+    lines = path.read_text().split("\n")
+    for at, which, fill in cell_edits:  # one cell's text replaced, the line's width kept
+        k = at % len(lines)
+        cells = lines[k].split("│")
+        if len(cells) > 2:
+            c = 1 + which % (len(cells) - 2)
+            cells[c] = (" " + fill).ljust(len(cells[c]))[: len(cells[c])]
+            lines[k] = "│".join(cells)
+    for op, at, junk in edits:
+        k = at % len(lines)
+        if op == "delete" and len(lines) > 1:
+            del lines[k]
+        elif op == "duplicate":
+            lines.insert(k, lines[k])
+        elif op == "insert":
+            pos = at % (len(lines[k]) + 1)
+            lines[k] = lines[k][:pos] + junk + lines[k][pos:]
+        else:
+            lines[k] = lines[k][: at % (len(lines[k]) + 1)]
+    fast, slow = _both_ways(clean("\n".join(lines)))
+    assert fast == slow
