@@ -3,11 +3,12 @@
     layerbot db upgrade [REV] [--url URL]    empty or old database → REV (default: head)
     layerbot db downgrade REV [--url URL]    back to REV; ``base`` drops every table and stored query
     layerbot db current [--url URL]          the database's revision, and whether it is up to date
+    layerbot db copy --to URL [--url URL]    every stored query into an empty database (SQLite → PostgreSQL)
 
 The URL defaults to DATABASE_URL (environment or ``.env``), else ``sqlite+aiosqlite:///./layerbot.db``
 (or under LAYERBOT_DATA_DIR).  ``layerbot run`` and ``chat`` upgrade by themselves before serving;
 this command is for operators.  Exit status: 0 done; 1 the database is unreachable or newer than this
-layerbot; 2 a wrong URL or revision.
+layerbot, or the copy's target already holds queries; 2 a wrong URL or revision.
 """
 
 from __future__ import annotations
@@ -83,17 +84,34 @@ def _change(url: str, change: Change, verb: str, console: Console) -> None:
         console.print(f"{display_url(url)}: {verb} from {_revisions(change.before)} to {_revisions(change.after)}{gone}")
 
 
+def _copy(url: str, target: str, console: Console) -> int:
+    from bot.store.copy import copy_queries
+    from bot.store.engine import display_url
+
+    result = asyncio.run(copy_queries(url, target))
+    if console.json:
+        console.print(json.dumps({"from": display_url(url), "to": display_url(target), "queries": result.queries,
+                                  "layer_kinds": result.layer_kinds}))
+    else:
+        console.print(f"copied {result.queries} stored queries ({result.layer_kinds} layer kinds) from"
+                      f" {display_url(url)} to {display_url(target)}")
+    return EXIT_OK
+
+
 def _run(ns: argparse.Namespace, console: Console) -> int:
     from alembic.util import CommandError
 
     from bot.settings import SettingsError
     from bot.store import migrations
+    from bot.store.copy import TargetNotEmpty
     from bot.store.errors import DatabaseNewerError, StoreConfigError, StoreUnavailable
 
     try:
         url = _url(ns)
         if ns.action == "current":
             return _current(url, console)
+        if ns.action == "copy":
+            return _copy(url, ns.to, console)
         if ns.action == "upgrade":
             _change(url, asyncio.run(migrations.upgrade(url, ns.revision)), "upgraded", console)
         else:
@@ -102,7 +120,7 @@ def _run(ns: argparse.Namespace, console: Console) -> int:
     except (SettingsError, StoreConfigError, CommandError) as exc:
         console.error(f"layerbot db: {exc}")
         return EXIT_INPUT
-    except (StoreUnavailable, DatabaseNewerError) as exc:
+    except (StoreUnavailable, DatabaseNewerError, TargetNotEmpty) as exc:
         console.error(f"layerbot db: {exc}")
         return EXIT_BUG
 
@@ -118,6 +136,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
     down = actions.add_parser("downgrade", parents=[url], help="go back to an older revision (base: drop everything)")
     down.add_argument("revision", help="the revision to go back to: an id, -1, or base")
     actions.add_parser("current", parents=[url], help="show the database's revision")
+    copy = actions.add_parser("copy", parents=[url],
+                              help="copy every stored query into another, empty database (--url is the source)")
+    copy.add_argument("--to", required=True, metavar="URL", help="the target database, e.g. postgresql+asyncpg://...")
 
 
-register("db", "the query store's schema: upgrade, downgrade, current", _run, _configure)
+register("db", "the query store's schema: upgrade, downgrade, current; copy to another database", _run, _configure)
