@@ -15,7 +15,10 @@ Figures (all wall time from ``time.perf_counter_ns``, in this process, warm: eac
 - **Keras rebuild**: what a user can do today — build the same model with ``keras.applications``
   (``weights=None``) and print ``model.summary()`` — timed in the same run, in a child interpreter that
   has Keras 3 (this one when it can import keras, else ``/work/devvenv/bin/python`` or ``--keras-python``).
-  The row says why when it is skipped.  Shown as rebuild / explain.
+  The row says why when it is skipped.  Shown as rebuild / explain, on wall time.  Beside the wall time: the
+  rebuild's CPU time (its whole process, every thread), the number of threads torch ran with and the load
+  average before and after it: the rebuild uses every core (torch's threads) while explain uses one, so its
+  wall time swings with what else the machine runs.
 - **command router**: ``calc.commands.run`` for ``/dense`` and ``/explain`` (a 17-row summary): latency and
   requests per second per core (calls per CPU-second of this thread, so other processes on the machine do
   not count against it).
@@ -239,6 +242,7 @@ class CaseResult:
     json: Sample
     floor: Sample
     rebuild_ns: list[int] = field(default_factory=list)
+    rebuild_cpu_ns: list[int] = field(default_factory=list)  # the rebuild process's CPU time, all threads
 
     @property
     def correct(self) -> bool:
@@ -338,6 +342,7 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
         for r in results:
             if r.case.keras_app and r.case.keras_app in keras.get("models", {}):
                 r.rebuild_ns = list(keras["models"][r.case.keras_app]["ns"])
+                r.rebuild_cpu_ns = list(keras["models"][r.case.keras_app].get("cpu_ns", []))
     discord: Any = None
     discord_note = ""
     if args.discord == "skip":
@@ -467,11 +472,19 @@ def render(run: Run) -> list[str]:
         e2e_p50 = r.end_to_end.p50
         rebuild = _percentile(r.rebuild_ns, 50) if r.rebuild_ns else math.nan
         if r.rebuild_ns:
-            keras_cells = [_ms(rebuild), _ms(_percentile(r.rebuild_ns, 99)), _ratio(rebuild / e2e_p50)]
+            model = run.keras.get("models", {}).get(r.case.keras_app, {})
+            threads, load = run.keras.get("threads"), (model.get("load_before") or ["?"])[0]
+            keras_cells = [
+                _ms(rebuild),
+                _ms(_percentile(r.rebuild_ns, 99)),
+                _ms(_percentile(r.rebuild_cpu_ns, 50)) if r.rebuild_cpu_ns else "—",
+                f"{threads if threads is not None else '—'} · {load}",
+                _ratio(rebuild / e2e_p50),
+            ]
         elif r.case.keras_app:
-            keras_cells = ["—", "—", run.keras_note or "not run"]
+            keras_cells = ["—", "—", "—", "—", run.keras_note or "not run"]
         else:
-            keras_cells = ["—", "—", "n/a (no Keras model)"]
+            keras_cells = ["—", "—", "—", "—", "n/a (no Keras model)"]
         rows.append(
             [
                 r.case.label,
@@ -491,16 +504,25 @@ def render(run: Run) -> list[str]:
             "(CPU)",
             "Keras rebuild p50",
             "p99",
+            "CPU p50",
+            "threads · load",
             "rebuild/explain",
         ],
         rows,
-        right={1, 2, 3, 4, 5, 6},
+        right={1, 2, 3, 4, 5, 6, 7, 8},
     )
     if run.keras:
+        threads = run.keras.get("threads")
+        load = [" ".join(map(str, run.keras.get(k) or ["?"])) for k in ("load_before", "load_after")]
         out.append(
             f"Keras rebuild: keras.applications.<Model>(weights=None) + model.summary(), Keras {run.keras.get('keras')}"
             f" ({run.keras.get('backend')} backend), {o['keras_warmup']} warm-up + {o['keras_reps']} timed builds,"
-            f" import {run.keras.get('import_ns', 0) / 1e9:.1f} s not counted"
+            f" import {run.keras.get('import_ns', 0) / 1e9:.1f} s not counted; torch threads"
+            f" {threads if threads is not None else '—'}; load average (1, 5, 15 min) {load[0]} before the builds,"
+            f" {load[1]} after (threads · load: torch's threads and the 1-min load as each model's builds began)."
+            " The rebuild uses every core (torch's threads) while explain uses one: rebuild/explain is wall p50"
+            " against wall p50, and the rebuild's wall time swings with the load; its CPU p50 is its whole"
+            " process's CPU time, every thread"
         )
     elif run.keras_note:
         out.append(f"Keras rebuild: {run.keras_note}")
@@ -608,6 +630,7 @@ def _document(run: Run) -> dict[str, Any]:
                 "json": sample(r.json),
                 "floor": sample(r.floor),
                 "keras_rebuild_ns": r.rebuild_ns,
+                "keras_rebuild_cpu_ns": r.rebuild_cpu_ns,
             }
             for r in run.cases
         ],

@@ -6,8 +6,10 @@ Run by the benchmark in a child interpreter that has Keras 3 (``KERAS_BACKEND=to
 
 For each ``keras.applications`` name it builds the model with ``weights=None`` and calls
 ``model.summary()`` (its lines collected by ``print_fn``), WARMUP times untimed and then REPS times
-timed, and prints one JSON document on stdout: nanoseconds per build+summary, the Keras version and
-backend, and the summary's size.  Keras's import is not timed (the user's notebook already has it);
+timed, and prints one JSON document on stdout: nanoseconds per build+summary (wall time, and the CPU
+time of this whole process, every thread of it), the Keras version and backend, how many threads torch
+ran with (the torch backend uses every core unless told otherwise), the machine's load average before
+and after the builds, and the summary's size.  Keras's import is not timed (the user's notebook already has it);
 ``keras.backend.clear_session()`` runs between builds, outside the timing, so layer names do not grow.
 
 This file imports nothing from layerbot, so it runs in any interpreter that has Keras.
@@ -34,6 +36,8 @@ def main(argv: list[str]) -> int:
         "backend": keras.backend.backend(),
         "python": sys.version.split()[0],
         "import_ns": import_ns,
+        "threads": _torch_threads(),
+        "load_before": _load(),
         "models": {},
     }
     for name in names:
@@ -43,25 +47,47 @@ def main(argv: list[str]) -> int:
         def collect(line: str, **_: Any) -> None:
             lines.append(line)  # noqa: B023 - reset before every build
 
+        load = _load()
         times: list[int] = []
+        cpu: list[int] = []
         for k in range(warmup + reps):
             keras.backend.clear_session()
             lines.clear()
-            start = time.perf_counter_ns()
+            start, cpu_start = time.perf_counter_ns(), time.process_time_ns()
             model = build(weights=None)
             model.summary(print_fn=collect)
-            took = time.perf_counter_ns() - start
+            took, cpu_took = time.perf_counter_ns() - start, time.process_time_ns() - cpu_start
             if k >= warmup:
                 times.append(took)
+                cpu.append(cpu_took)
         out["models"][name] = {
             "ns": times,
+            "cpu_ns": cpu,
+            "load_before": load,
             "params": int(model.count_params()),
             "layers": len(model.layers),
             "summary_chars": sum(len(s) for s in lines),
         }
+    out["load_after"] = _load()
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
     return 0
+
+
+def _torch_threads() -> int | None:
+    """torch's intra-op thread count (None when the backend is not torch)."""
+    if "torch" not in sys.modules:
+        return None
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not Unix
+        return []
 
 
 if __name__ == "__main__":
