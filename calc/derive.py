@@ -688,23 +688,9 @@ class _Engine:
         explanation = calc.explanation
         if "activation" in cand.undetermined:  # the catalog would name a function the summary never shows
             explanation = Message("derive.activation_unshown", {"type": ls.type})
-        return LayerReport(
-            name=ls.name,
-            type=ls.type,
-            depth=ls.depth,
-            status=status,
-            explanation=explanation,
-            output_shape=calc.output,
-            params=values.params,
-            trainable_params=trainable,
-            non_trainable_params=non_trainable,
-            reported_params=ls.params,
-            formula=values.formula,
-            config=values.config,
-            inferred=values.inferred,
-            undetermined=cand.undetermined,
-            calc=calc,
-            line=ls.line,
+        return LayerReport(  # every field up to line, in order: a row per layer, positional is quicker
+            ls.name, ls.type, ls.depth, status, explanation, calc.output, values.params, trainable, non_trainable,
+            ls.params, values.formula, values.config, values.inferred, cand.undetermined, None, calc, False, ls.line,
         ), self._passed_on(ls.output_shape, calc.output)
 
     @staticmethod
@@ -765,6 +751,8 @@ class _Engine:
     # --- symbols -------------------------------------------------------------------------------
 
     def _symbolize(self, config: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+        if not config or not any(isinstance(v, (SymbolRef, tuple, list, Mapping)) for v in config.values()):
+            return config, False
         found = False
 
         def sub(value: Any) -> Any:
@@ -784,8 +772,6 @@ class _Engine:
                 return {k: sub(v) for k, v in value.items()}
             return value
 
-        if not config or not any(isinstance(v, (SymbolRef, tuple, list, Mapping)) for v in config.values()):
-            return config, False
         out = {k: sub(v) for k, v in config.items()}
         return out, found
 
