@@ -156,7 +156,7 @@ def _row_pattern(columns: int) -> re.Pattern[str]:
     """A row with exactly ``columns`` cells, each apart from the next by at least two spaces: group 1 is
     the title (as :data:`_TITLE` reads it, never backtracked into), then _TITLE's groups, then the cells.
     When it matches, the cells are those :func:`_assign` finds for the row (``_GAP`` splits the rest)."""
-    cell = r"(\S++(?: \S++)*+)"
+    cell = r"([^\s─]++(?: [^\s─]++)*+)"  # no "─": a verbose per-parameter row ("├─150") is not read here
     return re.compile(rf"(?>({_TITLE.pattern})) +{cell}{rf' {{2,}}{cell}' * (columns - 1)} *$")
 
 
@@ -261,7 +261,9 @@ def parse(text: str) -> ModelSpec:
     row_re = _row_pattern(len(columns)) if columns else None
     while i < n_lines:
         raw = lines[i]
-        first = raw.lstrip()[:1]
+        first = raw[:1]
+        if first.isspace():
+            first = raw.lstrip()[:1]
         if (first == "=" and _RULE_PIECE.match(raw)) or (first in "TN" and _TOTAL.match(raw)):
             ended = True
             break
@@ -270,8 +272,10 @@ def parse(text: str) -> ModelSpec:
         if not line or line.isspace():
             continue
         fast = row_re.match(line) if row_re is not None else None
+        read: tuple[str, ...] | None = None
         if fast is not None:
-            tree, type_name, var, depth_text = fast.group(2, 3, 4, 5)
+            read = fast.groups()
+            tree, type_name, var, depth_text = read[1:5]
             end = fast.end(1)
         elif (m := _TITLE.match(line)) is not None:
             tree, type_name, var, depth_text = m.group(1, 2, 3, 4)
@@ -279,7 +283,8 @@ def parse(text: str) -> ModelSpec:
         else:
             type_name = None
         if type_name is not None and (tree or depth_text is not None or not rows):
-            if line.find("├─", end) >= 0 or line.find("└─", end) >= 0:
+            # (a row its pattern read has no "─" in its cells)
+            if read is None and (line.find("├─", end) >= 0 or line.find("└─", end) >= 0):
                 skipped_verbose += 1  # verbose mode: a per-parameter line such as "│    └─weight  ...  ├─150"
                 continue
             depth = int(depth_text) if depth_text is not None else _tree_depth(tree)
@@ -289,7 +294,7 @@ def parse(text: str) -> ModelSpec:
                     for n, bad in pending
                 )
                 pending.clear()
-            rows.append((i, type_name, var, depth, line, end, fast.groups()[_CELLS_AT:] if fast else None))
+            rows.append((i, type_name, var, depth, line, end, None if read is None else read[_CELLS_AT:]))
             continue
         if rows and not pending and (width or all(_is_value(t) for t, _ in _tokens(line, None))):
             more.setdefault(len(rows) - 1, []).append(line)  # the rest of a row wrapped by a narrow window
