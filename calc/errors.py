@@ -72,6 +72,11 @@ register(
             "en": "{layer}: the output would have size {size} along an axis (input {n}, window {k}); the input is too small for this kernel, stride or padding.",
             "zh": "{layer}：某一轴上的输出尺寸将为 {size}（输入 {n}，窗口 {k}）；对于该卷积核、步长或填充，输入太小。",
         },
+        "error.size_too_large": {
+            "en": "{layer}: its input has a size of {digits} digits, past the largest I work with ({hi}); a shape"
+            " before it cannot be right.",
+            "zh": "{layer}：它的输入有一个 {digits} 位数的尺寸，超过了我能处理的最大值（{hi}）；它之前的某个形状一定有误。",
+        },
         "error.divisible": {
             "en": "{layer}: {what} ({value}) must be divisible by {by_name} ({by}).",
             "zh": "{layer}：{what}（{value}）必须能被 {by_name}（{by}）整除。",

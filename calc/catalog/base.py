@@ -310,6 +310,11 @@ def derive(
         raise ShapeError(
             "error.input_count", layer=entry.name, got=len(shapes), lo=entry.min_inputs, hi=entry.max_inputs
         )
+    for shape in shapes:  # a pasted shape can hold any number: keep every product we form within range
+        big = max((d for d in shape if isinstance(d, int) and d > MAX_SIZE), default=None)
+        if big is not None:
+            raise ShapeError("error.size_too_large", layer=entry.name, digits=int(big.bit_length() * 0.30103) + 1,
+                             hi=MAX_SIZE)
     cfg = Config(config, entry.defaults, entry.name)
     d = entry.derive(cfg, shapes)
     trainable, non_trainable, weights = d.trainable, d.non_trainable, d.weights
