@@ -27,7 +27,7 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import cache
 
-from calc.catalog import LayerCalc, derive
+from calc.catalog import MAX_SIZE, LayerCalc, derive
 from calc.cost import (
     INT32_MAX,
     PROTO_LIMIT_BYTES,
@@ -1103,7 +1103,8 @@ def advise_paste(report: Report | None, text: str = "") -> PasteAdvice:
         if n_in is None:
             feed = flatten_source(report)
             n_in = feed.n_in if feed is not None else None
-        if n_in and classes:
+        # /suggest's own bounds: a pasted shape can carry a size past any real one (past float's range, too).
+        if n_in and classes and n_in <= MAX_SIZE and classes <= MAX_SIZE:
             widths = tuple(p.units for p in planned if p.n_in == n_in)
             suggestion = suggest(n_in, classes, extra=widths)
         pick = None
