@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     say(f"failed: {len(tally.failed):,}")
     if tally.slowest is not None:
         s = tally.slowest
-        say(f"slowest input: {s.cpu_s:.3f} s CPU ({s.wall_s:.3f} s wall): {s.case.preview(160)}")
+        say(f"slowest input: {s.cpu_s:.3f} s CPU ({s.wall_s:.3f} s wall, {s.gc_s:.3f} s in garbage collection, "
+            f"not counted): {s.case.preview(160)}")
         say(f"mean CPU per input: {tally.cpu_total / max(1, tally.ran) * 1000:.2f} ms")
     say("per target: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.per_target.items())))
     kinds = Counter((f.case.target, (f.failure or "").split(" [")[0][:120]) for f in tally.failed)

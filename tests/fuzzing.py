@@ -7,7 +7,9 @@ The property, for every target and every input:
 * the call returns, or raises a :class:`calc.errors.LayerbotError` whose message renders in every
   locale; any other exception (IndexError, ValueError, RecursionError ...) is a bug;
 * the call takes at most :data:`LIMIT_S` seconds of CPU time (CPU, not wall-clock, time: the machine
-  is shared, and a call waiting for a core is not slow).  A call still running after
+  is shared, and a call waiting for a core is not slow; garbage collections that run during the call
+  are not counted either: a full collection walks every object the process holds, hypothesis's
+  records of earlier examples included, and is reported apart).  A call still running after
   :data:`HARD_LIMIT_S` seconds of wall-clock time is stopped and counted as a failure, so that one
   catastrophic regex cannot hang the run.
 
@@ -27,6 +29,7 @@ command lines built from limit values.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import re
 import signal
@@ -191,17 +194,42 @@ class Outcome:
     """What one call did: its CPU and wall-clock time, and the failure (None when it behaved)."""
 
     case: Case
-    cpu_s: float
+    cpu_s: float  # CPU time of the call, garbage collections excluded
     wall_s: float
     failure: str | None = None
     answered: bool = False  # returned a result (rather than a LayerbotError)
+    gc_s: float = 0.0  # CPU time of the garbage collections that ran during the call
 
     @property
     def ok(self) -> bool:
         return self.failure is None
 
     def describe(self) -> str:
-        return f"{self.case.preview()}: {self.failure} (CPU {self.cpu_s:.3f} s, wall {self.wall_s:.3f} s)"
+        return (f"{self.case.preview()}: {self.failure} (CPU {self.cpu_s:.3f} s, wall {self.wall_s:.3f} s, "
+                f"garbage collection {self.gc_s:.3f} s)")
+
+
+class _GcClock:
+    """CPU time spent in garbage collections while installed.  A full collection walks every object
+    the process holds (hypothesis's own records included): its time belongs to no single call."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start: float | None = None
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.thread_time()
+        elif self._start is not None:
+            self.total += time.thread_time() - self._start
+            self._start = None
+
+    def __enter__(self) -> _GcClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
 
 
 class _Interrupted(BaseException):
@@ -210,7 +238,8 @@ class _Interrupted(BaseException):
 
 @contextlib.contextmanager
 def hard_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the body (with an exception no ``except Exception`` catches) after ``seconds`` of wall-clock time (main thread only; elsewhere, no limit)."""
+    """Interrupt the body after ``seconds`` of wall-clock time, with an exception no ``except
+    Exception`` catches (main thread only; elsewhere, no limit)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -242,12 +271,22 @@ def _short_traceback(exc: BaseException) -> str:
 def check(case: Case) -> Outcome:
     """Call the case's target once; see the module docstring for what counts as a failure."""
     fn = TARGETS[case.target]
+    with _GcClock() as gc_clock:
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
+        failure, answered = _call(fn, case.args)
+        cpu, wall = time.thread_time() - cpu0 - gc_clock.total, time.perf_counter() - wall0
+    if failure is None and cpu > LIMIT_S:
+        failure = f"took {cpu:.2f} s of CPU time (limit {LIMIT_S:.1f} s)"
+    return Outcome(case, cpu, wall, failure, answered, gc_clock.total)
+
+
+def _call(fn: Callable[..., object], args: tuple[Any, ...]) -> tuple[str | None, bool]:
+    """(the failure or None, whether the call returned a result)."""
     failure: str | None = None
     answered = False
-    wall0, cpu0 = time.perf_counter(), time.thread_time()
     try:
         with hard_limit(HARD_LIMIT_S):
-            fn(*case.args)
+            fn(*args)
         answered = True
     except LayerbotError as exc:
         try:
@@ -259,10 +298,7 @@ def check(case: Case) -> Outcome:
         failure = f"still running after {HARD_LIMIT_S:.0f} s: interrupted"
     except Exception as exc:  # noqa: BLE001 - anything but a LayerbotError escaping (RecursionError too) is the finding
         failure = _short_traceback(exc)
-    cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
-    if failure is None and cpu > LIMIT_S:
-        failure = f"took {cpu:.2f} s of CPU time (limit {LIMIT_S:.1f} s)"
-    return Outcome(case, cpu, wall, failure, answered)
+    return failure, answered
 
 
 def warm_up() -> None:

@@ -25,6 +25,7 @@ from tests.fuzzing import (
     CORPUS,
     HARD_LIMIT_S,
     LIMIT_S,
+    ROOT,
     TARGETS,
     Case,
     check,
@@ -211,3 +212,20 @@ def test_an_int_past_float_s_range_in_keras_code_is_unknown_not_overflow(express
     _assert_ok(Case("explain+render", (code,)))  # was OverflowError: int too large to convert to float
     report = explain(code)
     assert [(row.type, row.params) for row in report.layers] == [("Dense", 20), ("Dropout", None), ("Dense", None)]
+
+
+def _seed_with_a_huge_size() -> str:
+    seed = (ROOT / "tests" / "fixtures" / "seed_summary.txt").read_text(encoding="utf-8")
+    assert "(None, 254, 254, 32)" in seed
+    return seed.replace("(None, 254, 254, 32)", f"(None, {_BIG}, 254, 32)", 1)
+
+
+@pytest.mark.parametrize("case", [
+    Case("explain+render", (_seed_with_a_huge_size(),)),  # advice: suggest() took √(n·m) of a 400-digit n
+    Case("/whatif", ("flatten -> gap", _seed_with_a_huge_size())),  # format_bytes(float(<400 digits>))
+])  # fmt: skip
+def test_a_reported_size_past_any_real_one_is_refused_where_it_is_used(case: Case) -> None:
+    _assert_ok(case)  # was OverflowError: int too large to convert to float
+    report = explain(_seed_with_a_huge_size())
+    said = " ".join(f.message.render("en") for f in report.findings)
+    assert "401 digits" in said and "1,000,000,000,000" in said
