@@ -124,7 +124,7 @@ def _row_pattern(borders: list[int], pk: int | None) -> re.Pattern[str]:
     one (its Param # cell, column ``pk``, blank), then a rule line.  Each cell line starts with the header's
     indent, has a bar at every border and only blanks after the last bar; each cell is a group, padding
     kept: the cells _split cuts there.  Whether a cell line is a rule line (all border characters) is left
-    to _fast_row."""
+    to _read_rows."""
     key = (tuple(borders), pk)
     pattern = _ROW_PATTERNS.get(key)
     if pattern is None:
@@ -206,7 +206,7 @@ def parse(text: str) -> ModelSpec:
     if "param" not in col:
         found.add(Severity.WARNING, "parse.no_param_column")
 
-    rows: list[_Row | LayerSpec] = []  # a row read at once (see _fast_row), or its cells for _layer
+    rows: list[_Row | LayerSpec] = []  # a row read at once (see _read_rows), or its cells for _layer
     cur: _Row | None = None
     i = body
     n = len(lines)
@@ -228,19 +228,10 @@ def parse(text: str) -> ModelSpec:
             while at < i:
                 pos += len(lines[at]) + 1
                 at += 1
-            m = fast.match(text, pos)
-            if m is not None:
-                g = m.groups()
-                two = g[nroles] is not None
-                read = _fast_row(g, two, i + 1, cols, resolve)
-                if read is not None:
-                    if isinstance(read, tuple):
-                        cut_names[len(rows)] = read[1]
-                        read = read[0]
-                    rows.append(read)
-                    i = at = i + (3 if two else 2)
-                    pos = m.end()
-                    continue
+            i, pos = _read_rows(fast, text, pos, i, cols, resolve, rows, cut_names)
+            at = i
+            if i >= n:
+                break
         line = lines[i]
         s = line.strip()  # _is_rule, inline: this loop runs once per line of the table
         if s and not s.strip(_BORDER) and ("─" in s or "━" in s or "-" in s or "=" in s or "═" in s):
@@ -368,86 +359,100 @@ def _read_param(text: str) -> tuple[int | None, bool] | None:
 _TRAINABLE = {"Y": True, "N": False}
 
 
-def _fast_row(
-    g: tuple[str, ...],
-    two: bool,
-    line_no: int,
+def _read_rows(
+    fast: re.Pattern[str],
+    text: str,
+    pos: int,
+    i: int,
     cols: tuple[int, int | None, int | None, int | None, int | None, int],
     resolve: TypeResolver,
-) -> LayerSpec | tuple[LayerSpec, str] | None:
-    """A row matched by _row_pattern (cells ``g``: its first line's, then its second line's when ``two``),
-    read as _layer reads it when that reports nothing but a name cut short (returned with the spec, as the
-    example _layer would add to ``names_cut``).  None: leave the row to the line loop and _layer."""
+    rows: list[_Row | LayerSpec],
+    cut_names: dict[int, str],
+) -> tuple[int, int]:
+    """Read the rows ``fast`` (see _row_pattern) matches one after another from ``text[pos]`` (``lines[i]``),
+    each as _layer reads it, while that reports nothing but a name cut short (its example goes to
+    ``cut_names``, under the row's index).  Returns the line and offset of the first row left to the line
+    loop and _layer.  ``cols``: the layer, shape, param, conn and trainable columns, and how many there are."""
     c, sk, pk, ck, tk, n = cols
-    first = g[c]
-    content = first.strip()
-    depth = 0
-    if content[:1] in _NEST_MARKS and content[1:2] == " ":
-        body = first[1:] if first.startswith(" ") else first
-        depth = max(1, (len(body) - len(body.lstrip(" ")) + 1) // 3)  # see _layer
-        content = content[2:].strip()
-    if not content:
-        return None
-    # A cell line of border characters only is a rule line: the line loop ends the row there.
-    if content[-1] in _BORDER and not any(cell.strip(_BORDER) for cell in g[:n]):
-        return None
-    if two:
-        more = g[n + c].strip()
-        if (not more or more[-1] in _BORDER) and not any(cell.strip(_BORDER) for cell in g[n:]):
-            return None
-        if more:
-            content = f"{content} {more}"
-    cut_example = None
-    nt = _NAME_TYPE.fullmatch(content)
-    if nt is not None:
-        name, typ = nt.groups()
-    else:
-        name, typ, closed = split_name_type(content)
-        if not closed or typ.endswith(ELLIPSIS):
-            return None  # resolved as cut: _layer
-        if name.endswith(ELLIPSIS):
-            cut_example = content
-    shape: ShapeTree | None = None
-    shape_text = None
-    if sk is not None:
-        text = g[sk].strip()
-        if two and (more := g[n + sk].strip()):
-            text = f"{text} {more}" if text else more
-        shape, shape_text, cut = read_shape(text)
-        if cut:
-            return None
-    params = None
-    unbuilt = False
-    if pk is not None:  # the second line's Param # cell is blank (see _row_pattern)
-        read = _read_param(g[pk].strip())
-        if read is None or read[0] is None:
-            return None
-        params, unbuilt = read
-    inbound: tuple[Inbound, ...] = ()
-    if ck is not None:
-        conn = g[ck].strip()
-        if two and (more := g[n + ck].strip()):
-            conn = f"{conn} {more}" if conn else more
-        if conn != "-":
-            m = _CONN_PLAIN.match(conn)
-            if m is not None:  # what parse_connections reads first
-                layer, node, tensor = m.groups()
-                inbound = (Inbound(layer, int(node), int(tensor)),)
-            else:
-                inbound, cut = parse_connections(conn)
-                if cut and cut_example is None:
-                    cut_example = f"{name} ← {conn}"
-    trainable = None
-    if tk is not None:
-        flag = g[tk].strip()
-        if two and (more := g[n + tk].strip()):
-            flag = f"{flag} {more}" if flag else more
-        trainable = _TRAINABLE.get(flag)
-    spec = LayerSpec(  # every field, in order: positional arguments are the quickest
-        typ, name or None, depth, NO_CONFIG, shape, shape_text, None, params, trainable, unbuilt, False, False,
-        inbound, None, None, line_no, resolve(typ, True) if typ else None,
-    )  # fmt: skip
-    return spec if cut_example is None else (spec, cut_example)
+    match = fast.match
+    while (m := match(text, pos)) is not None:
+        g = m.groups()  # the first line's cells, then the second line's (None without one)
+        two = g[n] is not None
+        first = g[c]
+        content = first.strip()
+        depth = 0
+        if content[:1] in _NEST_MARKS and content[1:2] == " ":
+            body = first[1:] if first.startswith(" ") else first
+            depth = max(1, (len(body) - len(body.lstrip(" ")) + 1) // 3)  # see _layer
+            content = content[2:].strip()
+        if not content:
+            break
+        # A cell line of border characters only is a rule line: the line loop ends the row there.
+        if content[-1] in _BORDER and not any(cell.strip(_BORDER) for cell in g[:n]):
+            break
+        if two:
+            more = g[n + c].strip()
+            if (not more or more[-1] in _BORDER) and not any(cell.strip(_BORDER) for cell in g[n:]):
+                break
+            if more:
+                content = f"{content} {more}"
+        cut_example = None
+        nt = _NAME_TYPE.fullmatch(content)
+        if nt is not None:
+            name, typ = nt.groups()
+        else:
+            name, typ, closed = split_name_type(content)
+            if not closed or typ.endswith(ELLIPSIS):
+                break  # resolved as cut: _layer
+            if name.endswith(ELLIPSIS):
+                cut_example = content
+        shape: ShapeTree | None = None
+        shape_text = None
+        if sk is not None:
+            text_ = g[sk].strip()
+            if two and (more := g[n + sk].strip()):
+                text_ = f"{text_} {more}" if text_ else more
+            shape, shape_text, cut = read_shape(text_)
+            if cut:
+                break
+        params = None
+        unbuilt = False
+        if pk is not None:  # the second line's Param # cell is blank (see _row_pattern)
+            read = _read_param(g[pk].strip())
+            if read is None or read[0] is None:
+                break
+            params, unbuilt = read
+        inbound: tuple[Inbound, ...] = ()
+        if ck is not None:
+            conn = g[ck].strip()
+            if two and (more := g[n + ck].strip()):
+                conn = f"{conn} {more}" if conn else more
+            if conn != "-":
+                cm = _CONN_PLAIN.match(conn)
+                if cm is not None:  # what parse_connections reads first
+                    layer, node, tensor = cm.groups()
+                    inbound = (Inbound(layer, 0 if node == "0" else int(node), 0 if tensor == "0" else int(tensor)),)
+                else:
+                    inbound, cut = parse_connections(conn)
+                    if cut and cut_example is None:
+                        cut_example = f"{name} ← {conn}"
+        trainable = None
+        if tk is not None:
+            flag = g[tk].strip()
+            if two and (more := g[n + tk].strip()):
+                flag = f"{flag} {more}" if flag else more
+            trainable = _TRAINABLE.get(flag)
+        if cut_example is not None:
+            cut_names[len(rows)] = cut_example
+        rows.append(
+            LayerSpec(  # every field, in order: positional arguments are the quickest
+                typ, name or None, depth, NO_CONFIG, shape, shape_text, None, params, trainable, unbuilt, False,
+                False, inbound, None, None, i + 1, resolve(typ, True) if typ else None,
+            )
+        )  # fmt: skip
+        i += 3 if two else 2
+        pos = m.end()
+    return i, pos
 
 
 def _layer(row: _Row, col: dict[str, int], found: Findings, resolve: TypeResolver) -> dict[str, Any] | None:
