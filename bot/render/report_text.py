@@ -240,9 +240,14 @@ def _table(report: Report, lang: str) -> Iterator[str]:
     # Cells that recur (a status, a shape) are made once per table: _status reads only these fields.
     statuses: dict[tuple[Status, tuple[str, ...], int | None, int | None], _Cell] = {}
     shapes: dict[tuple[int | None, ...], _Cell] = {}
+    wrapped: dict[tuple[str, int], list[_Cell]] = {}  # formulas recur too (a DenseNet121 has 66 in 242 rows)
     for row, formula in zip(report.layers, formulas, strict=True):
         if formula is not None:
-            lines = _wrap_cells(formula.unicode, f" = {formula.value:,}", FORMULA_WIDTH, FORMULA_LINES)
+            lines = wrapped.get((formula.unicode, formula.value))
+            if lines is None:
+                lines = wrapped[formula.unicode, formula.value] = _wrap_cells(
+                    formula.unicode, f" = {formula.value:,}", FORMULA_WIDTH, FORMULA_LINES
+                )
         else:
             # Keras code with a name for a size (Dense(nClasses)): the formula in that name, no count.
             symbolic: str | None = getattr(row, "symbolic_formula", None) if row.params is None else None
