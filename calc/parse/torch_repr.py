@@ -343,7 +343,16 @@ def _single_line(lines: list[str], findings: list[Finding]) -> ModelSpec:
 def _spec(rows: list[_Row], findings: list[Finding]) -> ModelSpec:
     layers: list[LayerSpec] = []
     for r in rows:
-        config, ok = _read_args(r.type, r.args)
+        args = r.args
+        if len(args) == 1:  # the usual row: _read_args inlined
+            text = args[0].strip().rstrip(",")
+            if text:
+                cached, ok = _read_args_text(r.type, text)
+                config = dict(cached)
+            else:
+                config, ok = {}, True
+        else:
+            config, ok = _read_args(r.type, args)
         if not ok:
             findings.append(
                 finding(
