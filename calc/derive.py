@@ -447,10 +447,11 @@ class _Engine:
             self.unverified.append(0)
             t, nt = row.trainable_params, row.non_trainable_params
             self.split.append((t, nt) if t is not None and nt is not None else None)
+            self.covered.append(True)  # as _covered_split says of a derived row
         else:  # its reported count stands in (or nothing does)
             self.unverified.append(row.reported_params)
             self.split.append((0, 0))
-        self.covered.append(self._covered_split(row))
+            self.covered.append(self._covered_split(row))
 
     def _covered_split(self, row: LayerReport) -> bool:
         """Whether the row's split accounts for all of its count.  A row counted by its reported number
@@ -633,7 +634,7 @@ class _Engine:
 
     def _outcome(self, ls: LayerSpec, entry: LayerKind, inputs: tuple[Shape, ...] | None, hinted: bool,
                  label: str) -> tuple[_Outcome, int | None, bool, tuple[Shape, ...] | None]:
-        config, symbolic = self._symbolize(ls.config)
+        config, symbolic = self._symbolize(ls.config) if ls.config else (ls.config, False)
         if self.fw is Framework.KERAS and ls.trainable is False:
             config = {**config, "trainable": False}
         reported = None if (ls.unbuilt or ls.recursive) else ls.params
@@ -688,18 +689,16 @@ class _Engine:
         explanation = calc.explanation
         if "activation" in cand.undetermined:  # the catalog would name a function the summary never shows
             explanation = Message("derive.activation_unshown", {"type": ls.type})
-        return LayerReport(  # every field up to line, in order: a row per layer, positional is quicker
+        row = LayerReport(  # every field up to line, in order: a row per layer, positional is quicker
             ls.name, ls.type, ls.depth, status, explanation, calc.output, values.params, trainable, non_trainable,
             ls.params, values.formula, values.config, values.inferred, cand.undetermined, None, calc, False, ls.line,
-        ), self._passed_on(ls.output_shape, calc.output)
-
-    @staticmethod
-    def _passed_on(reported: ShapeTree | None, derived: ShapeTree) -> ShapeTree:
-        """What the next row reads: the printed output, unless no configuration reproduces it (a typo in the
-        paste is more likely than every later row being wrong)."""
-        if reported is None or not _same_shape(reported, derived):
-            return derived
-        return reported
+        )  # fmt: skip
+        # What the next row reads: the printed output, unless no configuration reproduces it (a typo in the
+        # paste is more likely than every later row being wrong).
+        reported_out = ls.output_shape
+        if reported_out is None or not _same_shape(reported_out, calc.output):
+            return row, calc.output
+        return row, reported_out
 
     def _row_findings(self, ls: LayerSpec, label: str, outcome: _Outcome, values: _Values,
                       reported: int | None) -> None:
