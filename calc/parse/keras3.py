@@ -35,6 +35,7 @@ from calc.findings import Severity
 from calc.model import NO_CONFIG, Format, Inbound, LayerSpec, ModelSpec
 from calc.parse._keras import (
     _CONN_PLAIN,
+    _READ_SHAPE_MEMO,
     ELLIPSIS,
     Findings,
     TypeResolver,
@@ -375,6 +376,7 @@ def _read_rows(
     loop and _layer.  ``cols``: the layer, shape, param, conn and trainable columns, and how many there are."""
     c, sk, pk, ck, tk, n = cols
     match = fast.match
+    kinds: dict[str, str | None] = {}  # resolve(typ, True) by type, for this table
     while (m := match(text, pos)) is not None:
         g = m.groups()  # the first line's cells, then the second line's (None without one)
         two = g[n] is not None
@@ -412,13 +414,14 @@ def _read_rows(
             text_ = g[sk].strip()
             if two and (more := g[n + sk].strip()):
                 text_ = f"{text_} {more}" if text_ else more
-            shape, shape_text, cut = read_shape(text_)
+            shape, shape_text, cut = _READ_SHAPE_MEMO.get(text_) or read_shape(text_)
             if cut:
                 break
         params = None
         unbuilt = False
         if pk is not None:  # the second line's Param # cell is blank (see _row_pattern)
-            read = _read_param(g[pk].strip())
+            ptext = g[pk].strip()
+            read = _PARAM_MEMO.get(ptext) or _read_param(ptext)
             if read is None or read[0] is None:
                 break
             params, unbuilt = read
@@ -444,10 +447,14 @@ def _read_rows(
             trainable = _TRAINABLE.get(flag)
         if cut_example is not None:
             cut_names[len(rows)] = cut_example
+        if typ in kinds:
+            kind = kinds[typ]
+        else:
+            kind = kinds[typ] = resolve(typ, True) if typ else None
         rows.append(
             LayerSpec(  # every field, in order: positional arguments are the quickest
                 typ, name or None, depth, NO_CONFIG, shape, shape_text, None, params, trainable, unbuilt, False,
-                False, inbound, None, None, i + 1, resolve(typ, True) if typ else None,
+                False, inbound, None, None, i + 1, kind,
             )
         )  # fmt: skip
         i += 3 if two else 2
