@@ -33,12 +33,13 @@ chart with matplotlib: call :func:`reply_for_result` off the event loop (``async
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from bot.discord.bot_commands import BOT_COMMANDS, BotCommand
 from bot.discord.chart import params_chart_png
@@ -81,6 +82,7 @@ __all__ = [
     "Reply",
     "bot_command_help",
     "code_pages",
+    "escape_markup",
     "markdown_table",
     "reply_for_error",
     "reply_for_result",
@@ -243,9 +245,30 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_MARKUP = re.compile(r"[\\*_~|`\[\]]")
+"""Characters that mean something anywhere in a line of Discord markdown (the backslash too, so that a
+``\\`` typed before one cannot undo its escape)."""
+_LINE_MARKUP = re.compile(r"^(\s*)(>>>|>|#{1,3}|-#|[-+]|\d{1,9}[.)])(?=\s)", re.MULTILINE)
+"""What means something at the start of a line: a quote, a heading, subtext, a list item."""
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    lead, marker = m.group(1), m.group(2)
+    if marker[0].isdigit():  # "1. item": the digits cannot be escaped, the dot can
+        return f"{lead}{marker[:-1]}\\{marker[-1]}"
+    return f"{lead}\\{marker}"
+
+
+def escape_markup(text: str) -> str:
+    """Every markdown character escaped with a backslash.  (discord.utils.escape_markdown leaves the rest
+    of a line unescaped after anything shaped like a link: in ``[a](b) ||x|| **y**`` the spoiler and the
+    bold survived.)"""
+    return _LINE_MARKUP.sub(_escape_line_start, _MARKUP.sub(lambda m: "\\" + m.group(), text))
+
+
 def safe(text: str) -> str:
-    """Text for a place Discord renders as markdown: no formatting, no mentions from user input."""
-    return escape_mentions(escape_markdown(text))
+    """Text for a place Discord renders as markdown: no formatting, no links, no mentions from user input."""
+    return escape_mentions(escape_markup(text))
 
 
 def safe_code(text: str) -> str:
@@ -607,7 +630,7 @@ def _page_table(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
 
 
 def _md_cell(text: str) -> str:
-    return escape_markdown(_one_line(text)).replace("<", "&lt;") or " "
+    return escape_markup(_one_line(text)).replace("<", "&lt;") or " "
 
 
 def markdown_table(report: Report, lang: str) -> str:
