@@ -427,9 +427,11 @@ def _shown_value(raw: object) -> str:
 
 
 def _normalise(line: str) -> str:
-    # NFKC folds full-width digits, commas, colons and brackets (８６４００，（３，３）) to ASCII.
+    # NFKC folds full-width digits, commas, colons and brackets (８６４００，（３，３）) to ASCII.  Invisible
+    # format characters (zero-width spaces, direction marks, a BOM: category Cf) are dropped, as pastes'
+    # are: 86<ZWSP>400 copied from a web page is 86400.
     line = unicodedata.normalize("NFKC", line)
-    return "".join(" " if c.isspace() else c for c in line).strip()
+    return "".join(" " if c.isspace() else c for c in line if unicodedata.category(c) != "Cf").strip()
 
 
 def _split(line: str) -> list[str]:
@@ -707,6 +709,8 @@ def _convert(arg: Arg, raw: object) -> Any:
         raw = str(raw)
     if not isinstance(raw, str):
         raise _Bad
+    if arg.type is not ArgType.TEXT and len(raw) <= MAX_TOKEN_CHARS * 4:
+        raw = _normalise(raw)  # a typed option (Discord's) as a line's words are: NFKC, no invisible characters
     if arg.type is ArgType.INT:
         return parse_int(raw, arg.lo, arg.hi)
     if arg.type is ArgType.INTS:
