@@ -361,7 +361,7 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
         router=router,
         keras=keras,
         keras_note=note,
-        started=time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime()),
+        started=time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(time.time() - (time.perf_counter() - t0))),
         seconds=time.perf_counter() - t0,
         discord=discord,
         discord_note=discord_note,
