@@ -86,8 +86,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser.add_argument("--round", type=int, default=2_000, help="examples per hypothesis round (default 2,000)")
     parser.add_argument("--failures", type=Path, default=None, help="write every failing input to this JSON file")
     parser.add_argument("--show", type=int, default=10, help="failures printed at the end (default 10)")
-    parser.add_argument("--memory-gib", type=float, default=4.0, help="address-space limit of this process, so that "
-                        "an input that allocates without bound fails with MemoryError (default 4 GiB; 0: none)")
+    parser.add_argument("--memory-gib", type=float, default=8.0, help="address-space limit of this process, so that "
+                        "an input that allocates without bound fails with MemoryError (default 8 GiB; 0: none)")
     ns = parser.parse_args(argv)
     if ns.memory_gib > 0:
         limit = int(ns.memory_gib * 2**30)
@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             say(f"  {last_report - started:6.0f} s: {tally.ran:,} inputs, {len(tally.failed):,} failed, slowest "
                 f"{tally.slowest.cpu_s if tally.slowest else 0:.3f} s")
     elapsed = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
     say("")
     say(f"inputs run: {tally.ran:,} in {elapsed:,.0f} s ({tally.answered:,} answered, "
         f"{tally.ran - tally.answered:,} refused with a LayerbotError or failed)")
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         s = tally.slowest
         say(f"slowest input: {s.cpu_s:.3f} s CPU ({s.wall_s:.3f} s wall, {s.gc_s:.3f} s in garbage collection, "
             f"not counted): {s.case.preview(160)}")
-        say(f"mean CPU per input: {tally.cpu_total / max(1, tally.ran) * 1000:.2f} ms")
+        say(f"mean CPU per input: {tally.cpu_total / max(1, tally.ran) * 1000:.2f} ms; peak memory {peak:.2f} GiB")
     say("per target: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.per_target.items())))
     kinds = Counter((f.case.target, (f.failure or "").split(" [")[0][:120]) for f in tally.failed)
     for (target, failure), count in kinds.most_common(ns.show):
