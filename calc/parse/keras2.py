@@ -154,9 +154,11 @@ def parse(text: str) -> ModelSpec:
         raise InputError("parse.keras2.no_table")
     found = Findings()
     lines, origin, joined = _unwrap(raw_lines, max(0, header - 2))
+    if header not in origin:  # the header was "unwrapped" onto the line above it: that was no wrap
+        lines, origin, joined = raw_lines, list(range(len(raw_lines))), 0
     if joined:
         found.add(Severity.INFO, "parse.rewrapped", count=joined)
-    header = origin.index(header) if header in origin else header
+    header = origin.index(header)
     head = lines[header]
     cols: dict[str, int] = {}
     for word, role in _COLUMNS:
