@@ -215,7 +215,10 @@ def torch_conv_axis(n_in: Dim, n_out: Dim, k: int) -> tuple[tuple[int, int, int]
     for d in range(1, MAX_DILATION + 1):
         k_eff = d * (k - 1) + 1
         for s in range(1, MAX_STRIDE + 1):
-            for p in range(0, k_eff + 1):
+            # span = n + 2p − k_eff with span // s = n_out − 1: only the p (0 ≤ p ≤ k_eff) whose span falls
+            # in [s(n_out − 1), s·n_out − 1] are tried (a pasted kernel of 405,098 made this loop endless).
+            lo, hi = max(0, s * (n_out - 1)), s * n_out - 1
+            for p in range(max(0, -((n_in - k_eff - lo) // 2)), min(k_eff, (hi - n_in + k_eff) // 2) + 1):
                 span = n_in + 2 * p - k_eff
                 if span >= 0 and span // s + 1 == n_out:
                     found.append((p, s, d))
@@ -234,8 +237,13 @@ def torch_transpose_axis(n_in: Dim, n_out: Dim, k: int) -> tuple[tuple[int, int,
     found: list[tuple[int, int, int, int]] = []
     for d in range(1, MAX_DILATION + 1):
         for s in range(1, MAX_STRIDE + 1):
-            for p in range(0, d * (k - 1) + 1):
-                base = (n_in - 1) * s - 2 * p + d * (k - 1) + 1
+            # op = n_out − base, base = (n − 1)s − 2p + d(k − 1) + 1, with 0 ≤ op < max(s, d): only the p
+            # (0 ≤ p ≤ d(k − 1)) that can give such an op are tried (a pasted kernel of 10**6 made this endless).
+            top = (n_in - 1) * s + d * (k - 1) + 1  # base at p = 0
+            first = max(0, -((n_out - top) // 2))  # op ≥ 0: 2p ≥ top − n_out
+            last = min(d * (k - 1), (top - n_out + max(s, d) - 1) // 2)  # op < max(s, d): 2p < top − n_out + max(s, d)
+            for p in range(first, last + 1):
+                base = top - 2 * p
                 op = n_out - base
                 if 0 <= op < max(s, d):
                     found.append((p, s, d, op))
