@@ -11,6 +11,7 @@ import time
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.render.report_text import render_report
 from calc.catalog import derive
@@ -18,6 +19,7 @@ from calc.commands import invoke
 from calc.errors import ConfigError, InputError
 from calc.explain import explain
 from calc.i18n import LOCALES
+from calc.infer.common import MAX_DILATION, MAX_STRIDE, torch_conv_axis, torch_transpose_axis
 from calc.model import Format
 from calc.parse import parse_text
 from calc.types import Framework
@@ -229,3 +231,56 @@ def test_a_reported_size_past_any_real_one_is_refused_where_it_is_used(case: Cas
     report = explain(_seed_with_a_huge_size())
     said = " ".join(f.message.render("en") for f in report.findings)
     assert "401 digits" in said and "1,000,000,000,000" in said
+
+
+def test_a_keras2_header_is_never_unwrapped_onto_the_rule_above_it() -> None:
+    # A '=' rule broken in two set the wrap width to 65, and the 65-character '_' rule above the header was
+    # joined with the header: the header line was then looked for where it no longer was (AttributeError).
+    text = "\n".join(['Model: "m"', "_" * 65, "Layer (type)                 Output Shape              Param #",
+                      "=" * 65, "====", "dense (Dense)                (None, 4)                 20", "=" * 65,
+                      "Total params: 20"])
+    _assert_ok(Case("explain+render", (text,)))
+    spec = parse_text(text)
+    assert [(row.name, row.params) for row in spec.layers] == [("dense", 20)] and spec.total_params == 20
+
+
+_RULE = "=" * 150
+_HUGE_KERNEL = "\n".join([
+    _RULE,
+    "Layer (type:depth-idx)                   Input Shape               Output Shape              Param #                   Kernel Shape",
+    _RULE,
+    "Sequential                               [1, 256, 110, 110]        [1, 48, 108, 108]         --                        --",
+    "├─Conv2d: 1-1                            [1, 256, 110, 110]        [1, 48, 108, 108]         10**100,200               [405098, 5]",
+    _RULE, "Total params: 0", _RULE,
+])  # fmt: skip
+
+
+def test_a_huge_pasted_kernel_does_not_stall_the_stride_and_padding_search() -> None:
+    # Padding was tried from 0 to the dilated kernel's size for every stride and dilation: 32 million tries
+    # per axis for a kernel of 405,098 (a /whatif took over 20 s).
+    _assert_ok(Case("explain+render", (_HUGE_KERNEL,)))
+    _assert_ok(Case("/whatif", ("┃ 1e100 1e-5", _HUGE_KERNEL)))
+    with hard_limit(HARD_LIMIT_S):
+        start = time.thread_time()
+        found = torch_conv_axis.__wrapped__(110, 108, 10**12), torch_transpose_axis.__wrapped__(108, 110, 10**12)
+        assert time.thread_time() - start < LIMIT_S
+    assert all(len(options) <= MAX_DILATION * MAX_STRIDE * MAX_STRIDE for options in found)  # a few per stride
+
+
+def _conv_axis_by_brute_force(n_in: int, n_out: int, k: int) -> set[tuple[int, int, int]]:
+    return {(p, s, d) for d in range(1, MAX_DILATION + 1) if k > 1 or d == 1 for s in range(1, MAX_STRIDE + 1)
+            for p in range(d * (k - 1) + 2) if n_in + 2 * p - (d * (k - 1) + 1) >= 0
+            and (n_in + 2 * p - (d * (k - 1) + 1)) // s + 1 == n_out}
+
+
+def _transpose_axis_by_brute_force(n_in: int, n_out: int, k: int) -> set[tuple[int, int, int, int]]:
+    return {(p, s, d, n_out - ((n_in - 1) * s - 2 * p + d * (k - 1) + 1))
+            for d in range(1, MAX_DILATION + 1) if k > 1 or d == 1 for s in range(1, MAX_STRIDE + 1)
+            for p in range(d * (k - 1) + 1) if 0 <= n_out - ((n_in - 1) * s - 2 * p + d * (k - 1) + 1) < max(s, d)}
+
+
+@profile(max_examples=400)
+@given(n_in=st.integers(-3, 400), n_out=st.integers(-3, 900), k=st.integers(1, 40))
+def test_the_bounded_padding_search_finds_what_trying_every_padding_finds(n_in: int, n_out: int, k: int) -> None:
+    assert set(torch_conv_axis.__wrapped__(n_in, n_out, k)) == _conv_axis_by_brute_force(n_in, n_out, k)
+    assert set(torch_transpose_axis.__wrapped__(n_in, n_out, k)) == _transpose_axis_by_brute_force(n_in, n_out, k)
