@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -422,7 +423,10 @@ def _read_args_text(type_name: str, text: str) -> tuple[dict[str, Any], bool]:
     if simple is not None:
         return _name_args(type_name, simple[0], simple[1], {}), True
     try:
-        tree = ast.parse(f"f({text})", mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" (1if x) and the like: not the user's problem
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(f"f({text})", mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {"_repr": text}, False
     call = tree.body
