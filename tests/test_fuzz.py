@@ -8,6 +8,7 @@ runs the same check on a large one.
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 from hypothesis import given
@@ -284,3 +285,15 @@ def _transpose_axis_by_brute_force(n_in: int, n_out: int, k: int) -> set[tuple[i
 def test_the_bounded_padding_search_finds_what_trying_every_padding_finds(n_in: int, n_out: int, k: int) -> None:
     assert set(torch_conv_axis.__wrapped__(n_in, n_out, k)) == _conv_axis_by_brute_force(n_in, n_out, k)
     assert set(torch_transpose_axis.__wrapped__(n_in, n_out, k)) == _transpose_axis_by_brute_force(n_in, n_out, k)
+
+
+def test_odd_numbers_in_torch_arguments_warn_nobody_and_read_the_same_under_warnings_as_errors() -> None:
+    # ast.parse warned "invalid decimal literal" (printed to stderr in production), and where warnings are
+    # errors, as here, the whole argument list was then left unread.
+    text = "Net(\n  (0): Linear(in_features=1if 2else 3, out_features=4, bias=True)\n)"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = parse_text(text)
+    assert [str(w.message) for w in caught] == []
+    (linear,) = [row for row in spec.layers if row.type == "Linear"]
+    assert linear.config["out_features"] == 4 and "in_features" not in linear.config
