@@ -5,7 +5,8 @@ bench.fuzz`` (a long run).
 The property, for every target and every input:
 
 * the call returns, or raises a :class:`calc.errors.LayerbotError` whose message renders in every
-  locale; any other exception (IndexError, ValueError, RecursionError ...) is a bug;
+  locale; any other exception (IndexError, ValueError, RecursionError ...) is a bug, and so is a warning
+  (it would be printed in production, and be an error where warnings are errors, as in the suite);
 * the call takes at most :data:`LIMIT_S` seconds of CPU time (CPU, not wall-clock, time: the machine
   is shared, and a call waiting for a core is not slow; garbage collections that run during the call
   are not counted either: a full collection walks every object the process holds, hypothesis's
@@ -36,6 +37,7 @@ import signal
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,8 +286,11 @@ def _call(fn: Callable[..., object], args: tuple[Any, ...]) -> tuple[str | None,
     """(the failure or None, whether the call returned a result)."""
     failure: str | None = None
     answered = False
+    warned: list[warnings.WarningMessage] = []
     try:
-        with hard_limit(HARD_LIMIT_S):
+        with hard_limit(HARD_LIMIT_S), warnings.catch_warnings(record=True) as recorded:
+            warnings.simplefilter("always")  # a warning is printed in production: the input should not cause one
+            warned = recorded
             fn(*args)
         answered = True
     except LayerbotError as exc:
@@ -298,6 +303,8 @@ def _call(fn: Callable[..., object], args: tuple[Any, ...]) -> tuple[str | None,
         failure = f"still running after {HARD_LIMIT_S:.0f} s: interrupted"
     except Exception as exc:  # noqa: BLE001 - anything but a LayerbotError escaping (RecursionError too) is the finding
         failure = _short_traceback(exc)
+    if failure is None and warned:
+        failure = f"warned {warned[0].category.__name__}: {warned[0].message}"
     return failure, answered
 
 

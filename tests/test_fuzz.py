@@ -81,7 +81,7 @@ def test_the_router(case: Case) -> None:
 # The check itself: it must catch what it is for.
 
 
-def test_the_check_reports_an_escaping_exception_and_a_slow_call(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_check_reports_an_escaping_exception_a_warning_and_a_slow_call(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(text: str) -> None:
         raise IndexError("list index out of range")
 
@@ -90,8 +90,14 @@ def test_the_check_reports_an_escaping_exception_and_a_slow_call(monkeypatch: py
         while time.thread_time() < end:
             pass
 
+    def warns(text: str) -> None:
+        warnings.warn("invalid decimal literal", SyntaxWarning, stacklevel=1)
+        raise InputError("error.no_layers")
+
     monkeypatch.setitem(TARGETS, "broken", broken)
     monkeypatch.setitem(TARGETS, "slow", slow)
+    monkeypatch.setitem(TARGETS, "warns", warns)
+    assert "SyntaxWarning" in (check(Case("warns", ("x",))).failure or "")  # even on the way to a friendly error
     failed = check(Case("broken", ("x",)))
     assert not failed.ok and "IndexError" in (failed.failure or "") and "broken" in failed.describe()
     assert not check(Case("slow", ("x",))).ok
