@@ -525,7 +525,8 @@ class _Engine:
             try:
                 hit = derive(entry, self.fw, config, inputs)
             except LayerbotError as exc:
-                hit = exc
+                # Kept without its traceback: the frames would keep this whole paste and report alive.
+                hit = exc.with_traceback(None)
             if len(_DERIVED) >= _CACHE_LIMIT:
                 _DERIVED.clear()
             _DERIVED[key] = hit
