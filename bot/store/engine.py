@@ -108,6 +108,34 @@ def _libpq_options(value: str | tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
+WAL_ATTEMPTS = 50
+"""Tries at switching a file to WAL (20 ms apart) while other processes hold it: see :func:`_use_wal`."""
+
+
+def _use_wal(cursor: Any) -> None:
+    """WAL mode, which is persistent: a file already in it is left alone (reading the mode takes no lock).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without waiting
+    out the busy timeout, when another connection holds a lock it would have to wait behind (several bot
+    processes starting together on a new file).  So the switch is tried again, 20 ms apart, a bounded
+    number of times (at most about a second, at start-up only: the mode stays once set)."""
+    import sqlite3
+    import time
+
+    cursor.execute("PRAGMA journal_mode")
+    row = cursor.fetchone()
+    if row is not None and str(row[0]).lower() == "wal":
+        return
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_events(engine: AsyncEngine, *, foreign_keys: bool, immediate: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -118,7 +146,7 @@ def _sqlite_events(engine: AsyncEngine, *, foreign_keys: bool, immediate: bool =
         try:
             # The busy timeout first: switching a new file to WAL waits for another process doing the same
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         finally:
