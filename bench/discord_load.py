@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.harness import _percentile, _table
 from tests.discord.load import answer_delay
 from tests.discord.process import BotProcess, sync
 from tests.discord_standin import InteractionRecord, StandIn
@@ -83,12 +84,7 @@ class Percentiles:
     def of(cls, seconds: Sequence[float]) -> Percentiles:
         if not seconds:
             return cls(math.nan, math.nan, math.nan)
-        ordered = sorted(seconds)
-
-        def rank(pct: float) -> float:
-            return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
-
-        return cls(rank(50), rank(99), ordered[-1])
+        return cls(_percentile(seconds, 50), _percentile(seconds, 99), max(seconds))
 
 
 @dataclass
@@ -233,9 +229,7 @@ def render(result: Result) -> list[str]:
         ]
         for b in result.bursts
     ]
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(header)]
-    out.append("  " + "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-    out += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    out += ["  " + line for line in _table(header, rows, right=set(range(len(header))))]
     out.append("  ack: the interaction's first response (answer or \"thinking…\"); answer: the first message the"
                " user can read; times from the stand-in writing the event to the bot's request reaching it")
     for b in result.bursts:
