@@ -11,7 +11,8 @@ Figures (all wall time from ``time.perf_counter_ns``, in this process, warm: eac
   (``bot.render.report_json.dumps``, what ``layerbot explain --json`` prints).  "per row" is the p50
   divided by the summary's rows (layers).
 - **floor**: the same text scanned once by one compiled regex (``re.findall(r"\\d[\\d,]*")``, every number
-  in it): the least any reader of the text must do.  Shown as explain / floor.
+  in it): the least any reader of the text must do.  Shown as explain / floor.  The two are timed in turns
+  (one explain, five floor scans, over and over), so both are measured on the same machine at the same moment.
 - **Keras rebuild**: what a user can do today — build the same model with ``keras.applications``
   (``weights=None``) and print ``model.summary()`` — timed in the same run, in a child interpreter that
   has Keras 3 (this one when it can import keras, else ``/work/devvenv/bin/python`` or ``--keras-python``).
@@ -140,6 +141,30 @@ def measure(fn: Callable[[], object], reps: int, warmup: int) -> Sample:
         cpu.append(cpu_clock() - cpu_start)
         times.append(clock() - start)
     return Sample(times, cpu)
+
+
+def measure_side_by_side(fn: Callable[[], object], floor: Callable[[], object], reps: int, warmup: int,
+                         per: int = 5) -> tuple[Sample, Sample]:
+    """``fn`` and ``floor`` timed in turns (one call of ``fn``, then ``per`` of ``floor``, ``reps`` times), so
+    that both see the same machine: on a shared machine the speed of a core drifts over seconds, and two
+    series timed one after the other would compare two machines.  As :func:`measure` otherwise."""
+    for _ in range(warmup):
+        fn()
+        floor()
+    gc.collect()
+    a, b = Sample([], []), Sample([], [])
+    clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
+    for _ in range(reps):
+        start, cpu_start = clock(), cpu_clock()
+        fn()
+        a.cpu.append(cpu_clock() - cpu_start)
+        a.ns.append(clock() - start)
+        for _ in range(per):
+            start, cpu_start = clock(), cpu_clock()
+            floor()
+            b.cpu.append(cpu_clock() - cpu_start)
+            b.ns.append(clock() - start)
+    return a, b
 
 
 # --- the machine -----------------------------------------------------------------------------
@@ -300,6 +325,7 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
                 memo.clear()
             explain(text)
 
+        e2e, floor = measure_side_by_side(end_to_end, partial(FLOOR.findall, text), reps, warmup)
         results.append(
             CaseResult(
                 case=case,
@@ -307,12 +333,12 @@ def run_bench(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
                 rows=len(report.layers),
                 derived_total=report.total_params,
                 true_total=manifest.get(case.file, {}).get("total_params"),
-                end_to_end=measure(end_to_end, reps, warmup),
+                end_to_end=e2e,
                 explain=measure(partial(explain, text), reps, warmup),
                 first_seen=measure(first_seen, reps, warmup) if memos else None,
                 text=measure(render_text, reps, warmup),
                 json=measure(partial(report_json, report), reps, warmup),
-                floor=measure(partial(FLOOR.findall, text), reps * 5, warmup),
+                floor=floor,
             )
         )
 

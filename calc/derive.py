@@ -369,6 +369,7 @@ class _Engine:
     def __init__(self, spec: ModelSpec, fw: Framework, input_shapes: Sequence[Shape] | None) -> None:
         self.spec = spec
         self.fw = fw
+        self.fw_key = fw.value  # the framework in memo keys: an enum member hashes with a Python-level call
         self.stated = spec.format in _STATED_FORMATS
         self.leftover = spec.format in _LEFTOVER_FORMATS
         self.hinted = fw is Framework.TORCH and not self.stated
@@ -519,7 +520,7 @@ class _Engine:
 
     def _derive(self, entry: LayerKind, config: Mapping[str, Any], inputs: tuple[Shape, ...]) -> (
             LayerCalc | LayerbotError):
-        key = (self.fw, entry.name, repr(config), inputs)
+        key = (self.fw_key, entry.name, repr(config), inputs)
         hit = _DERIVED.get(key)
         if hit is None:
             try:
@@ -637,15 +638,24 @@ class _Engine:
 
     def _outcome(self, ls: LayerSpec, entry: LayerKind, inputs: tuple[Shape, ...] | None, hinted: bool,
                  label: str) -> tuple[_Outcome, int | None, bool, tuple[Shape, ...] | None]:
-        config, symbolic = self._symbolize(ls.config) if ls.config else (ls.config, False)
+        config = ls.config
+        symbolic = False
+        shown = repr(config) if config else ""  # the memo's key for the configuration
+        # Only Keras code leaves names standing for values (SymbolRef); a parser's configuration holds plain
+        # literals (numbers, strings, tuples and lists of them), which _symbolize would copy unchanged.  The
+        # repr is needed for the key anyway, and shows every SymbolRef nested anywhere in it.
+        if shown and (type(config) is not dict or "SymbolRef(" in shown):
+            config, symbolic = self._symbolize(config)
+            shown = repr(config)
         if self.fw is Framework.KERAS and ls.trainable is False:
             config = {**config, "trainable": False}
+            shown = repr(config)
         reported = None if (ls.unbuilt or ls.recursive) else ls.params
         if inputs is not None and len(inputs) > entry.max_inputs:
             inputs = inputs[: max(entry.max_inputs, 1)]  # a shared layer lists every call's input: one is enough
         out = ls.output_shape
-        solve_key = (self.fw, entry.name, inputs, out if isinstance(out, tuple) else repr(out), reported,
-                     repr(config) if config else "", self.stated, hinted, ls.kernel_size)
+        solve_key = (self.fw_key, entry.name, inputs, out if isinstance(out, tuple) else repr(out), reported,
+                     shown, self.stated, hinted, ls.kernel_size)
         outcome = _SOLVED.get(solve_key)
         if outcome is None:
             ev = Evidence(self.fw, entry.name, inputs, out, reported, config, stated=self.stated, hinted=hinted,
@@ -699,7 +709,7 @@ class _Engine:
         # What the next row reads: the printed output, unless no configuration reproduces it (a typo in the
         # paste is more likely than every later row being wrong).
         reported_out = ls.output_shape
-        if reported_out is None or not _same_shape(reported_out, calc.output):
+        if reported_out is None or (reported_out != calc.output and not _same_shape(reported_out, calc.output)):
             return row, calc.output
         return row, reported_out
 
@@ -883,11 +893,30 @@ class _Engine:
             self.covered[idx] = row.reported_params is None
             return
         kids = [j for j in scope.children if not self.repeat[j]]
-        children = _sum([self._count(j) for j in kids])
-        unverified = _sum([self.unverified[j] for j in kids])
-        splits = [self.split[j] for j in kids]
-        known = None if any(sp is None for sp in splits) else (
-            sum(sp[0] for sp in splits if sp is not None), sum(sp[1] for sp in splits if sp is not None))
+        # One pass over the children: their counts (derived, or reported where not derivable), the part taken
+        # on trust, and the trainable split; None where any child's is unknown.
+        children: int | None = 0
+        unverified: int | None = 0
+        known: tuple[int, int] | None = (0, 0)
+        rows, trust, split = self.rows, self.unverified, self.split
+        for j in kids:
+            count = rows[j].params
+            if count is None:
+                count = trust[j]
+            if count is None:
+                children = None
+            elif children is not None:
+                children += count
+            u = trust[j]
+            if u is None:
+                unverified = None
+            elif unverified is not None:
+                unverified += u
+            sp = split[j]
+            if sp is None:
+                known = None
+            elif known is not None:
+                known = (known[0] + sp[0], known[1] + sp[1])
         own = 0
         formula = None
         calc = None
@@ -921,18 +950,11 @@ class _Engine:
             status = Status.MISMATCH
             self.findings.append(Finding(Severity.ERROR, "derive.mismatch", Message("derive.container_mismatch", {
                 "name": label, "reported": reported_total, "count": len(kids), "derived": total}), label))
-        self.rows[idx] = replace(
-            row,
-            status=status,
-            explanation=Message("derive.container", {"type": row.type, "count": len(kids)}),
-            params=total,
-            trainable_params=shown[0],
-            non_trainable_params=shown[1],
-            formula=formula,
-            config=config,
-            undetermined=undetermined,
-            calc=calc,
-        )
+        self.rows[idx] = LayerReport(  # replace(row, ...) with every field written out: a row per container
+            row.name, row.type, row.depth, status, Message("derive.container", {"type": row.type, "count": len(kids)}),
+            row.output_shape, total, shown[0], shown[1], row.reported_params, formula, config, row.inferred,
+            undetermined, row.symbolic_formula, calc, row.is_container, row.line,
+        )  # fmt: skip
         self.unverified[idx] = unverified
         self.split[idx] = known
         self.covered[idx] = covered

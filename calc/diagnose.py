@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from calc.catalog import LayerCalc, Weight, derive
@@ -410,6 +410,24 @@ def _leaves(report: Report | None) -> list[_Known]:
     return out
 
 
+def _dense_calcs(report: Report | None) -> Iterator[LayerCalc]:
+    """The Dense/Linear layers of :func:`_leaves`, without deriving any other layer from its arguments."""
+    if report is None:
+        return
+    for r in report.layers:
+        if r.is_container:
+            continue
+        calc = r.calc
+        if calc is None:
+            if not r.type.endswith("Linear"):  # _from_config derives a Linear or an Embedding, nothing else
+                continue
+            calc = _from_config(r)
+            if calc is None:
+                continue
+        if calc.kind in ("Dense", "Linear"):
+            yield calc
+
+
 def _from_config(row: LayerReport) -> LayerCalc | None:
     cfg = row.config
     try:
@@ -445,8 +463,7 @@ def planned_layers(report: Report | None, text: str) -> tuple[PlannedLayer, ...]
     if not linears and not denses:
         return ()
     fw = report.framework if report is not None else Framework.KERAS
-    have = {(layer.calc.inputs[0][-1] if layer.calc.inputs else None, _out(layer.calc)) for layer in _leaves(report)
-            if layer.calc.kind in ("Dense", "Linear")}
+    have = {(calc.inputs[0][-1] if calc.inputs else None, _out(calc)) for calc in _dense_calcs(report)}
     have_units = {u for _, u in have}
     found: dict[tuple[int, int], PlannedLayer] = {}
     first = _first_dense(report) if report is not None else None

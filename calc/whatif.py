@@ -457,6 +457,13 @@ def _flatten_feed(rows: Sequence[_Row], calcs: Sequence[LayerCalc]) -> FlattenFe
 def flatten_source(report: Report) -> FlattenFeed | None:
     """The Flatten that feeds the model's first Dense/Linear, with the map it flattens (None when
     there is none, or the model cannot be followed)."""
+    # Without a known input shape there is nothing to follow.  _rows takes that shape from the first leaf
+    # alone (and refuses a model without leaves, or one whose first layer reads several tensors), so it is
+    # read here first: a model pasted without its input size costs no copy of its rows.
+    first = next((row for row in report.layers if not row.is_container), None)
+    calc = first.calc if first is not None else None
+    if calc is None or len(calc.inputs) != 1 or any(d is None for d in calc.inputs[0][1:]):
+        return None
     try:
         rows, shape = _rows(report)
         if shape is None:
