@@ -241,6 +241,8 @@ _CACHE_LIMIT = 4_096
 _DERIVED: dict[Any, LayerCalc | LayerbotError] = {}
 _SOLVED: dict[Any, _Outcome] = {}
 _MAX_ALTERNATIVES_LOOKED_AT = 8
+_new_row = object.__new__
+_set_fields = object.__setattr__
 _INT32 = 2**32
 
 
@@ -360,6 +362,7 @@ class _Values:
     formula: TermSum | None
     config: Mapping[str, Any]
     inferred: tuple[str, ...]
+    row: dict[str, Any]  # a LayerReport's fields with these values (the row's own fields to be filled in)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,7 +431,7 @@ class _Engine:
             self.outputs[ls.name] = out
         if not ls.recursive or out is not None:
             scope.last = out
-        first = _first_shape(out)
+        first = out if type(out) is tuple else _first_shape(out)
         scope.prev = (first,) if first is not None else None
 
     def _pop(self, scopes: list[_Scope], *, cut: bool = False) -> None:
@@ -654,7 +657,7 @@ class _Engine:
         if inputs is not None and len(inputs) > entry.max_inputs:
             inputs = inputs[: max(entry.max_inputs, 1)]  # a shared layer lists every call's input: one is enough
         out = ls.output_shape
-        solve_key = (self.fw_key, entry.name, inputs, out if isinstance(out, tuple) else repr(out), reported,
+        solve_key = (self.fw_key, entry.name, inputs, out if out is None or isinstance(out, tuple) else repr(out), reported,
                      shown, self.stated, hinted, ls.kernel_size)
         outcome = _SOLVED.get(solve_key)
         if outcome is None:
@@ -690,22 +693,32 @@ class _Engine:
                     Status.INFERRED if cand.inferred else Status.OK)
                 if reported is not None and reported != calc.params:  # printed as a wrapped 32-bit integer
                     status = Status.MISMATCH
+            config = MappingProxyType(calc.config)
+            inferred = (*cand.inferred, *cand.shaped)
+            shared = LayerReport(  # every field but the row's own (name, type, depth, reported count, line)
+                None, "", 0, status, calc.explanation, calc.output, calc.params, calc.trainable_params,
+                calc.non_trainable_params, None, calc.formula, config, inferred, cand.undetermined, None, calc, False,
+            ).__dict__  # fmt: skip
             values = outcome.values = _Values(
-                status, calc.params, calc.trainable_params, calc.non_trainable_params, calc.formula,
-                MappingProxyType(calc.config), (*cand.inferred, *cand.shaped))
-        status = values.status
-        if status is Status.MISMATCH or outcome.alternatives or (reported is not None and reported < 0):
+                status, calc.params, calc.trainable_params, calc.non_trainable_params, calc.formula, config, inferred,
+                shared)
+        if values.status is Status.MISMATCH or outcome.alternatives or (reported is not None and reported < 0):
             self._row_findings(ls, label, outcome, values, reported)
-        trainable, non_trainable = values.trainable, values.non_trainable
+        # The row: the outcome's shared fields and the row's own.  (Built from a copy of a LayerReport's own
+        # fields, so it has every field LayerReport has; a dict copy and five stores cost half of __init__.)
+        fields = values.row.copy()
+        fields["name"] = ls.name
+        fields["type"] = ls.type
+        fields["depth"] = ls.depth
+        fields["reported_params"] = ls.params
+        fields["line"] = ls.line
         if ls.trainable is False and self.fw is Framework.TORCH:
-            trainable, non_trainable = 0, values.params
-        explanation = calc.explanation
+            fields["trainable_params"] = 0
+            fields["non_trainable_params"] = values.params
         if "activation" in cand.undetermined:  # the catalog would name a function the summary never shows
-            explanation = Message("derive.activation_unshown", {"type": ls.type})
-        row = LayerReport(  # every field up to line, in order: a row per layer, positional is quicker
-            ls.name, ls.type, ls.depth, status, explanation, calc.output, values.params, trainable, non_trainable,
-            ls.params, values.formula, values.config, values.inferred, cand.undetermined, None, calc, False, ls.line,
-        )  # fmt: skip
+            fields["explanation"] = Message("derive.activation_unshown", {"type": ls.type})
+        row = _new_row(LayerReport)
+        _set_fields(row, "__dict__", fields)
         # What the next row reads: the printed output, unless no configuration reproduces it (a typo in the
         # paste is more likely than every later row being wrong).
         reported_out = ls.output_shape
@@ -981,18 +994,40 @@ class _Engine:
     def _totals(self) -> Report:
         spec = self.spec
         rows = self.rows
-        top_depth = min((r.depth for r in rows), default=0)
-        counted = [i for i, r in enumerate(rows) if r.depth == top_depth and not self.repeat[i]]
-        symbolic = [i for i in counted if rows[i].symbolic_formula is not None]
-        numeric = [i for i in counted if i not in symbolic]
-        total = _sum([self._count(i) for i in numeric])
-        unverified = _sum([self.unverified[i] for i in numeric])
-        splits = [self.split[i] for i in numeric]
-        trainable: int | None = None
-        non_trainable: int | None = None
-        if all(sp is not None for sp in splits):
-            trainable = sum(sp[0] for sp in splits if sp is not None)
-            non_trainable = sum(sp[1] for sp in splits if sp is not None)
+        top_depth = min([r.depth for r in rows], default=0)
+        # The top-level rows (each module counted once), in one pass: those left symbolic apart; of the others
+        # the sum of counts, the part taken on trust and the trainable split (None where any row's is unknown).
+        symbolic: list[int] = []
+        numeric: list[int] = []
+        total: int | None = 0
+        unverified: int | None = 0
+        split: tuple[int, int] | None = (0, 0)
+        trust, splits, repeat = self.unverified, self.split, self.repeat
+        for i, r in enumerate(rows):
+            if r.depth != top_depth or repeat[i]:
+                continue
+            if r.symbolic_formula is not None:
+                symbolic.append(i)
+                continue
+            numeric.append(i)
+            count = r.params
+            if count is None:
+                count = trust[i]
+            if count is None:
+                total = None
+            elif total is not None:
+                total += count
+            u = trust[i]
+            if u is None:
+                unverified = None
+            elif unverified is not None:
+                unverified += u
+            sp = splits[i]
+            if sp is None:
+                split = None
+            elif split is not None:
+                split = (split[0] + sp[0], split[1] + sp[1])
+        trainable, non_trainable = split if split is not None else (None, None)
         if unverified:
             names = [r.name or r.type for j, r in enumerate(rows)
                      if r.params is None and not r.is_container and self.unverified[j]]
