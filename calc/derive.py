@@ -498,8 +498,11 @@ class _Engine:
             return (ls.input_shape,), False
         if ls.inbound:
             found: list[Shape] = []
+            outputs = self.outputs
             for src in ls.inbound:  # _inbound only reads: the first entry without a shape settles it
-                shape = self._inbound(src)
+                shape = outputs.get(src.layer)
+                if type(shape) is not tuple:  # the usual case, a layer named above with one output, read at once
+                    shape = self._inbound(src)
                 if shape is None:
                     return None, False
                 found.append(shape)
@@ -606,7 +609,9 @@ class _Engine:
     def _leaf(self, ls: LayerSpec, inputs: tuple[Shape, ...] | None,
               hinted: bool) -> tuple[LayerReport, ShapeTree | None]:
         label = ls.name or ls.type
-        entry = self._entry(ls)
+        entry = self.entries.get(ls.resolved_type or ls.type, _ABSENT)
+        if entry is _ABSENT:
+            entry = self._entry(ls)
         if entry is None:
             for option in self._cut_type_options(ls):  # a type cut short: the kinds it may be, tried in turn
                 outcome, reported, symbolic, ins = self._outcome(ls, option, inputs, hinted, label)

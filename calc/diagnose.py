@@ -673,7 +673,11 @@ def _negative_possible(text: str, report: Report | None) -> bool:
     """Whether :func:`_negative` can find anything: a negative count in the text or in a row."""
     if _RE_NEG_HINT.search(text) is not None:
         return True
-    return report is not None and any((r.reported_params or 0) < 0 for r in report.layers)
+    if report is not None:
+        for r in report.layers:  # a loop: a generator in any() costs a resumption per row
+            if r.reported_params is not None and r.reported_params < 0:
+                return True
+    return False
 
 
 def diagnose(text: str, report: Report | None = None) -> tuple[Diagnosis, ...]:
