@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from calc.explain import RowFormula, row_formulas
@@ -88,6 +90,12 @@ def _t(key: str, lang: str, **args: Any) -> str:
     return Message(key, args).render(lang)
 
 
+@lru_cache(maxsize=256)
+def _label(key: str, lang: str) -> str:
+    """A message without arguments (a column head, a label): the same text every time, made once."""
+    return _t(key, lang)
+
+
 def _char_cells(c: str) -> int:
     """Terminal cells of one character: CJK and full-width take two, combining marks none."""
     if unicodedata.combining(c):
@@ -145,6 +153,8 @@ def _top_level_terms(formula: str) -> list[str]:
         return [formula]
     # Every " + " (left to right, as str.split finds them) splits where the brackets before it balance.
     parts = formula.split(" + ")
+    if "(" not in formula and "[" not in formula and ")" not in formula and "]" not in formula:
+        return parts  # no brackets (a container's sum of its children's counts): every sign splits
     terms: list[str] = []
     current = parts[0]
     depth = _depth_change(current)
@@ -184,15 +194,20 @@ def _wrap_cells(text: str, tail: str, width: int, max_lines: int) -> list[tuple[
         extra = tail_cells if i == last else 0
         if current and cells + 1 + piece_cells + extra > width:
             lines.append((current, cells))
+            if len(lines) == max_lines:
+                # More lines than allowed follow: shortened now, without laying out the rest of a long
+                # sum (a container of 200 rows) only to drop it.
+                break
             current, cells = piece, piece_cells
         elif current:
             current, cells = f"{current} {piece}", cells + 1 + piece_cells
         else:
             current, cells = piece, piece_cells
-    lines.append((current + tail, cells + tail_cells))
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], (f"+ …{tail}", 3 + tail_cells)]
-    return lines
+    else:  # every term placed
+        lines.append((current + tail, cells + tail_cells))
+        if len(lines) <= max_lines:
+            return lines
+    return [*lines[: max_lines - 1], (f"+ …{tail}", 3 + tail_cells)]
 
 
 def _name(row: LayerReport) -> str:
@@ -202,19 +217,19 @@ def _name(row: LayerReport) -> str:
 
 def _status(row: LayerReport, lang: str) -> str:
     if row.status is Status.OK:
-        return _t("report.status.ok", lang)
+        return _label("report.status.ok", lang)
     if row.status is Status.INFERRED:
         if row.inferred:
             names = ", ".join(row.inferred[:2])
             if len(row.inferred) > 2:  # the JSON lists them all
                 return _t("report.status.inferred_more", lang, names=names, more=len(row.inferred) - 2)
             return _t("report.status.inferred", lang, names=names)
-        return _t("report.status.inferred_bare", lang)
+        return _label("report.status.inferred_bare", lang)
     if row.status is Status.MISMATCH:
         if row.reported_params is not None and row.reported_params != row.params:
             return _t("report.status.mismatch", lang, reported=row.reported_params)
-        return _t("report.status.mismatch_bare", lang)
-    return _t("report.status.unknown", lang)
+        return _label("report.status.mismatch_bare", lang)
+    return _label("report.status.unknown", lang)
 
 
 def _params(row: LayerReport) -> str:
@@ -231,65 +246,147 @@ def _clip_cells(text: str, width: int) -> tuple[str, int]:
 
 
 _Cell = tuple[str, int]  # a cell's text and its width in terminal cells
+_GROUPED = "{:,}".format  # _params of a count, as a bound method for map()
+_FormulaCell = tuple[str, int, list[_Cell]]  # a formula's first line and its width, then the lines after it
+_NO_FORMULA: _FormulaCell = ("", 0, [])
 
 
-def _table(report: Report, lang: str) -> Iterator[str]:
+def _formula_lines(text: str, tail: str) -> _FormulaCell:
+    lines = _wrap_cells(text, tail, FORMULA_WIDTH, FORMULA_LINES)
+    first, first_w = lines[0]
+    return first, first_w, lines[1:]
+
+
+# The same formulas recur from model to model (3·3·64·64, 2·64 + 2·64): laid out once per process.
+_formula_lines_memo = lru_cache(maxsize=4096)(_formula_lines)
+_MEMO_TEXT = 200
+"""Longest formula kept in the memo: a layer's formula, not a container's sum of hundreds of counts."""
+
+
+def _formula_cell(text: str, tail: str) -> _FormulaCell:
+    """A formula's lines as the table shows them (shared through the memo: never changed)."""
+    return (_formula_lines_memo if len(text) <= _MEMO_TEXT else _formula_lines)(text, tail)
+
+
+@lru_cache(maxsize=4096)
+def _shape_cell(shape: tuple[int | None, ...]) -> _Cell:
+    """One output shape's cell (shapes recur from model to model too)."""
+    return _clip_cells(format_shape(shape), SHAPE_WIDTH)
+
+
+def _table(report: Report, lang: str) -> tuple[list[str], bool, int]:
+    """The table's lines; whether a row is a mismatch or unknown (the report is then not "all good");
+    how many rows are layers, not containers (``len(report.leaves)``, counted on the way)."""
+    layers = report.layers
     formulas = row_formulas(report)
-    # Every width is measured once, as the cell is made; the layout only adds them up.
-    rows: list[tuple[_Cell, _Cell, str, list[_Cell], _Cell]] = []
-    # Cells that recur (a status, a shape) are made once per table: _status reads only these fields.
-    statuses: dict[tuple[Status, tuple[str, ...], int | None, int | None], _Cell] = {}
+    # Every width is measured once, as the cell is made; the layout only adds them up.  Cells that
+    # recur (a formula, a shape, a status) are made once per table, and their column's width is taken
+    # as each is made; the name and count columns are made whole, by C-level maps where they can be.
+    cells: list[tuple[_Cell, _FormulaCell, str]] = []  # per row: shape, formula, status
+    more_rows: list[int] = []  # rows whose formula takes more than one line
+    wrapped: dict[str, tuple[int, _FormulaCell]] = {}  # by the formula's text (a DenseNet121 has 66 in 242 rows)
     shapes: dict[tuple[int | None, ...], _Cell] = {}
-    wrapped: dict[tuple[str, int], list[_Cell]] = {}  # formulas recur too (a DenseNet121 has 66 in 242 rows)
-    for row, formula in zip(report.layers, formulas, strict=True):
+    # _status reads only these fields: an "ok" row (most) is told by its status alone, an inferred one
+    # by the names inferred.
+    statuses: dict[tuple[Status, tuple[str, ...], int | None, int | None], _Cell] = {}
+    inferred: dict[tuple[str, ...], _Cell] = {}
+    ok: str | None = None
+    w_shape = w_formula = w_status = 0
+    unsure = False
+    containers = 0
+    for row, formula in zip(layers, formulas, strict=True):
+        if row.is_container:
+            containers += 1
         if formula is not None:
-            lines = wrapped.get((formula.unicode, formula.value))
-            if lines is None:
-                lines = wrapped[formula.unicode, formula.value] = _wrap_cells(
-                    formula.unicode, f" = {formula.value:,}", FORMULA_WIDTH, FORMULA_LINES
-                )
-        else:
+            text, _, value = formula
+            hit = wrapped.get(text)
+            if hit is not None and hit[0] == value:
+                cell = hit[1]
+            else:
+                cell = _formula_cell(text, f" = {value:,}")
+                wrapped[text] = value, cell
+                w_formula = max(w_formula, cell[1], *(w for _, w in cell[2]))
+            if cell[2]:
+                more_rows.append(len(cells))
+        elif row.params is None and row.symbolic_formula:
             # Keras code with a name for a size (Dense(nClasses)): the formula in that name, no count.
-            symbolic: str | None = getattr(row, "symbolic_formula", None) if row.params is None else None
-            lines = _wrap_cells(symbolic, "", FORMULA_WIDTH, FORMULA_LINES) if symbolic else [("", 0)]
-        status_key = (row.status, row.inferred, row.reported_params, row.params)
-        status = statuses.get(status_key)
-        if status is None:
-            status = statuses[status_key] = _clip_cells(_status(row, lang), 36)
+            cell = _formula_cell(row.symbolic_formula, "")
+            w_formula = max(w_formula, cell[1], *(w for _, w in cell[2]))
+            if cell[2]:
+                more_rows.append(len(cells))
+        else:
+            cell = _NO_FORMULA
+        status = row.status
+        if status is Status.OK and ok is not None:
+            status_text = ok
+        elif status is Status.INFERRED:
+            made = inferred.get(row.inferred)
+            if made is None:
+                made = inferred[row.inferred] = _clip_cells(_status(row, lang), 36)
+                w_status = max(w_status, made[1])
+            status_text = made[0]
+        else:
+            key = (status, row.inferred, row.reported_params, row.params)
+            made = statuses.get(key)
+            if made is None:
+                made = statuses[key] = _clip_cells(_status(row, lang), 36)
+                w_status = max(w_status, made[1])
+                if status is Status.OK:
+                    ok = made[0]
+            status_text = made[0]
+            if status in (Status.MISMATCH, Status.UNKNOWN):
+                unsure = True
         out = row.output_shape
         if isinstance(out, tuple):
             shape = shapes.get(out)
             if shape is None:
-                shape = shapes[out] = _clip_cells(format_shape(out), SHAPE_WIDTH)
+                shape = shapes[out] = _shape_cell(out)
+                w_shape = max(w_shape, shape[1])
         else:
             shape = _clip_cells(format_shape(out) if out is not None else "?", SHAPE_WIDTH)
-        rows.append((_clip_cells(_name(row), NAME_WIDTH), shape, _params(row), lines, status))
-    head = [_t(f"report.col.{c}", lang) for c in ("layer", "shape", "params", "formula", "status")]
+            w_shape = max(w_shape, shape[1])
+        cells.append((shape, cell, status_text))
+    # Names as _name makes them; a table of ASCII names that all fit (the usual) is measured by length.
+    labels = ["  " * row.depth + (f"{row.name} ({row.type})" if row.name else row.type) for row in layers]
+    plain_names = "".join(labels).isascii() and max(map(len, labels)) <= NAME_WIDTH
+    name_cells = [] if plain_names else [_clip_cells(label, NAME_WIDTH) for label in labels]
+    # Counts as _params writes them (digits and commas, or "?": one cell per character).
+    counts = [row.params for row in layers]
+    params_texts = list(map(_GROUPED, counts)) if None not in counts else [_params(row) for row in layers]
+    head = [_label(f"report.col.{c}", lang) for c in ("layer", "shape", "params", "formula", "status")]
     widths = [
-        max([_width(head[0]), *(r[0][1] for r in rows)]),
-        max([_width(head[1]), *(r[1][1] for r in rows)]),
-        max([_width(head[2]), *(len(r[2]) for r in rows)]),  # digits, commas or "?"
-        max([_width(head[3]), *(cells for r in rows for _, cells in r[3])]),
-        max([_width(head[4]), *(r[4][1] for r in rows)]),
+        max(_width(head[0]), max(map(len, labels)) if plain_names else max(w for _, w in name_cells)),
+        max(_width(head[1]), w_shape),
+        max(_width(head[2]), max(map(len, params_texts))),
+        max(_width(head[3]), w_formula),
+        max(_width(head[4]), w_status),
     ]
     w_name, w_shape, w_params, w_formula, _ = widths
-
-    def line(parts: Sequence[str]) -> str:
-        return "  ".join(
-            _pad(p, w, right=(k == 2)) if k < 4 else p for k, (p, w) in enumerate(zip(parts, widths, strict=True))
-        ).rstrip()
-
-    yield line(head)
-    yield "  ".join("─" * w for w in widths)
-    blank = " " * (w_name + 2 + w_shape + 2 + w_params + 2)  # the three empty cells before a wrapped line
-    for (name, name_w), (shape, shape_w), params, formula_lines, (status, _) in rows:
-        first, first_w = formula_lines[0]
-        yield (
-            f"{name}{' ' * (w_name - name_w)}  {shape}{' ' * (w_shape - shape_w)}  "
-            f"{' ' * (w_params - len(params))}{params}  {first}{' ' * (w_formula - first_w)}  {status}"
-        ).rstrip()
-        for more, more_w in formula_lines[1:]:
-            yield f"{blank}{more}{' ' * (w_formula - more_w)}  ".rstrip()
+    if plain_names:
+        names = list(map(str.ljust, labels, repeat(w_name)))
+    else:
+        names = [text + " " * (w_name - cells_w) for text, cells_w in name_cells]
+    table = [
+        "  ".join(
+            _pad(p, w, right=(k == 2)) if k < 4 else p for k, (p, w) in enumerate(zip(head, widths, strict=True))
+        ).rstrip(),
+        "  ".join("─" * w for w in widths),
+    ]
+    body = [
+        f"{name}  {shape}{' ' * (w_shape - shape_w)}  {params}  {first}{' ' * (w_formula - first_w)}  {status}".rstrip()
+        for name, params, ((shape, shape_w), (first, first_w, _), status) in zip(
+            names, map(str.rjust, params_texts, repeat(w_params)), cells, strict=True
+        )
+    ]
+    # A formula's further lines go under it, after three empty cells (the padding after it is stripped).
+    blank = " " * (w_name + 2 + w_shape + 2 + w_params + 2)
+    start = 0
+    for k in more_rows:
+        table += body[start : k + 1]
+        table += [f"{blank}{line}".rstrip() for line, _ in cells[k][1][2]]
+        start = k + 1
+    table += body[start:]
+    return table, unsure, len(formulas) - containers
 
 
 def _number(n: int | None) -> str:
@@ -303,9 +400,9 @@ def _totals(report: Report, lang: str) -> Iterator[str]:
         ("non_trainable", report.non_trainable_params, report.reported_non_trainable),
     ]
     any_reported = any(r is not None for _, _, r in rows)
-    labels = [_t(f"report.totals.{key}", lang) for key, _, _ in rows]
-    derived_head = _t("report.totals.derived", lang)
-    reported_head = _t("report.totals.reported", lang)
+    labels = [_label(f"report.totals.{key}", lang) for key, _, _ in rows]
+    derived_head = _label("report.totals.derived", lang)
+    reported_head = _label("report.totals.reported", lang)
     w_label = max(_width(x) for x in labels)
     w_derived = max([_width(derived_head), *(_width(_number(d)) for _, d, _ in rows)])
     w_reported = max([_width(reported_head), *(_width(_number(r)) for _, _, r in rows)])
@@ -323,7 +420,7 @@ def _totals(report: Report, lang: str) -> Iterator[str]:
 
 
 def _finding_line(finding: Finding, lang: str) -> str:
-    label = _t(f"report.severity.{Severity(finding.severity).value}", lang)
+    label = _label(f"report.severity.{Severity(finding.severity).value}", lang)
     sep = "：" if lang == "zh" else ": "
     return f"{label}{sep}{' '.join(finding.message.render(lang).split())}"
 
@@ -333,36 +430,33 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 def report_lines(report: Report, lang: str = "en") -> Iterator[str]:
     """The whole rendering, line by line."""
-    framework = _t(f"report.framework.{report.framework.value}", lang)
+    return iter(_report_lines(report, lang))
+
+
+def _report_lines(report: Report, lang: str) -> list[str]:
+    framework = _label(f"report.framework.{report.framework.value}", lang)
     fmt = format_name(report.format)
     if not report.layers:  # an error message pasted alone: its diagnosis is the whole answer
-        yield fmt.render(lang)
-        yield ""
-        for finding in report.findings:
-            yield "  " + _finding_line(finding, lang)
-        return
+        return [fmt.render(lang), "", *("  " + _finding_line(finding, lang) for finding in report.findings)]
+    table, unsure, leaves = _table(report, lang)
     if report.name:
-        yield _t("report.title_named", lang, name=report.name, format=fmt, framework=framework, count=len(report.leaves))
+        title = _t("report.title_named", lang, name=report.name, format=fmt, framework=framework, count=leaves)
     else:
-        yield _t("report.title", lang, format=fmt, framework=framework, count=len(report.leaves))
-    yield ""
-    yield from _table(report, lang)
-    yield ""
-    yield from _totals(report, lang)
-    yield ""
+        title = _t("report.title", lang, format=fmt, framework=framework, count=leaves)
+    lines = [title, "", *table, "", *_totals(report, lang), ""]
     problems = [f for f in report.findings if f.severity is not Severity.INFO]
-    unsure = any(row.status in (Status.MISMATCH, Status.UNKNOWN) for row in report.layers)
     if not problems and not unsure and report.reported_total is not None:
-        yield _t("report.all_good", lang)
+        lines.append(_label("report.all_good", lang))
     if report.findings:
-        yield _t("report.findings", lang)
+        lines.append(_label("report.findings", lang))
         # The same sentence for several unnamed rows is said once, with how many times.
         counted: dict[str, int] = {}
         for finding in sorted(report.findings, key=lambda f: _ORDER[Severity(f.severity)]):
             line = _finding_line(finding, lang)
             counted[line] = counted.get(line, 0) + 1
         for line, n in counted.items():
-            yield "  " + (line if n == 1 else _t("report.repeated", lang, line=line, count=n))
+            lines.append("  " + (line if n == 1 else _t("report.repeated", lang, line=line, count=n)))
+    return lines
 
 
 def write_report(report: Report, lang: str = "en", print_fn: PrintFn = print) -> None:
