@@ -77,10 +77,13 @@ _CHILD = re.compile(
 # A child line that is a whole leaf call, "(conv1): Conv2d(1, 6, kernel_size=(5, 5))": the same groups as
 # _CHILD, with the arguments' text apart ("rest" without its closing bracket).  Its arguments hold no
 # quotes and no brackets but one level of "(...)", so that their brackets close exactly at the line's end.
-_LEAF = re.compile(
-    r"^ *\((?P<name>[^()\s]{1,200})\): (?:(?P<count>\d{1,7}) x )?(?P<type>[A-Za-z_][\w.]{0,199})"
-    r"\((?P<args>(?:[^()\[\]{}'\"]++|\([^()\[\]{}'\"]*+\))*+)\)$"
+# _LEAF_TAIL is the part after "(name): " (count, type, arguments), read apart on the usual line.
+_LEAF_TAIL = re.compile(
+    r"(?:(?P<count>\d{1,7}) x )?(?P<type>[A-Za-z_][\w.]{0,199})"
+    r"\((?P<args>(?:[^()\[\]{}'\"]++|\([^()\[\]{}'\"]*+\))*+)\)"
 )
+_LEAF = re.compile(rf"^ *\((?P<name>[^()\s]{{1,200}})\): {_LEAF_TAIL.pattern}$")
+_MAX_TAIL_MEMO = 600  # longer rests are read but not memoized
 _CHILD_ANY = re.compile(r"^ *\([^()\s]{1,200}\): (?:\d{1,7} x )?[A-Za-z_][\w.]{0,199}\(", re.MULTILINE)
 _CHILD_START = re.compile(r"^ +\([^()\s]{1,200}(?:\)|$)")  # a child line, maybe wrapped before its end
 _ROOT_OPEN = re.compile(r"^ *(?P<type>[A-Za-z_][\w.]{0,199})\($")
@@ -179,9 +182,21 @@ def parse(text: str) -> ModelSpec:
         if not line.strip():
             continue
         frame = stack[-1]
-        leaf = _LEAF.match(line)
-        if leaf is not None:  # the usual line, read at once (what the general path below reads it as)
-            name_text, count_text, type_name, args = leaf.group(1, 2, 3, 4)
+        # The usual line, a whole leaf call, read at once (what the general path below reads it as): its
+        # name cut at the first "): " (a name has no ")"), then the rest, memoized (lines repeat but for
+        # their names).  A name not plainly a word or a number ("0-2") is left to _LEAF.
+        leaf: tuple[str | None, str, str] | None = None
+        stripped = line.lstrip(" ")
+        if stripped[0] == "(":
+            k = stripped.find("): ", 2)
+            name_text = stripped[1:k]
+            if 0 < k <= 201 and (name_text.isdecimal() or name_text.isidentifier()):
+                leaf = _leaf_tail(stripped[k + 3 :])
+            elif (m_leaf := _LEAF.match(line)) is not None:
+                name_text = m_leaf.group(1)
+                leaf = m_leaf.group(2, 3, 4)  # type: ignore[assignment]
+        if leaf is not None:
+            count_text, type_name, args = leaf
             if count_text is None:
                 name, first, count = name_text, 0, 1
             else:
@@ -269,6 +284,20 @@ def parse(text: str) -> ModelSpec:
     return _spec(rows, findings)
 
 
+def _leaf_tail(rest: str) -> tuple[str | None, str, str] | None:
+    """``rest`` (a line after its ``(name): ``) as a whole leaf call: (count, type, arguments), else None."""
+    if len(rest) > _MAX_TAIL_MEMO:
+        m = _LEAF_TAIL.fullmatch(rest)
+        return None if m is None else m.groups()  # type: ignore[return-value]
+    return _leaf_tail_memo(rest)
+
+
+@lru_cache(maxsize=2048)
+def _leaf_tail_memo(rest: str) -> tuple[str | None, str, str] | None:
+    m = _LEAF_TAIL.fullmatch(rest)
+    return None if m is None else m.groups()  # type: ignore[return-value]
+
+
 def _find_start(lines: list[str]) -> int | None:
     """The root line ``Net(`` with a child line inside its block, else the first child line."""
     first_child: int | None = None
@@ -345,13 +374,9 @@ def _spec(rows: list[_Row], findings: list[Finding]) -> ModelSpec:
     layers: list[LayerSpec] = []
     for r in rows:
         args = r.args
-        if len(args) == 1:  # the usual row: _read_args inlined
-            text = args[0].strip().rstrip(",")
-            if text:
-                cached, ok = _read_args_text(r.type, text)
-                config = dict(cached)
-            else:
-                config, ok = {}, True
+        if len(args) == 1 and len(args[0]) <= MAX_ARGS_CHARS:  # the usual row, memoized by its text
+            cached, ok = _read_part(r.type, args[0])
+            config = dict(cached)
         else:
             config, ok = _read_args(r.type, args)
         if not ok:
@@ -415,9 +440,25 @@ def _read_args(type_name: str, parts: list[str]) -> tuple[dict[str, Any], bool]:
 
 
 @lru_cache(maxsize=4096)
+def _read_part(type_name: str, part: str) -> tuple[dict[str, Any], bool]:
+    """:func:`_read_args` of one line's arguments (``part`` at most MAX_ARGS_CHARS long), memoized by
+    the text as printed (the same string object for every line :func:`_leaf_tail` read alike, so its
+    hash is computed once).  The config is shared: callers copy it."""
+    text = part.strip().rstrip(",")
+    return _read_args_text(type_name, text) if text else ({}, True)
+
+
 def _read_args_text(type_name: str, text: str) -> tuple[dict[str, Any], bool]:
+    """The config is shared (memoized): callers copy it."""
+    if len(text) > MAX_ARGS_CHARS:  # not memoized: a long text would stay in the memo
+        return {"_repr": text[:MAX_ARGS_CHARS]}, False
+    return _read_args_memo(type_name, text)
+
+
+@lru_cache(maxsize=4096)
+def _read_args_memo(type_name: str, text: str) -> tuple[dict[str, Any], bool]:
     """Cached: a model repeats the same layer line many times (``BatchNorm2d(64, eps=1e-05, ...)``)."""
-    if len(text) > MAX_ARGS_CHARS or _nesting(text) > MAX_ARGS_NESTING:
+    if _nesting(text) > MAX_ARGS_NESTING:
         return {"_repr": text[:MAX_ARGS_CHARS]}, False
     simple = _simple_args(text)
     if simple is not None:
