@@ -178,18 +178,57 @@ _DETECT = re.compile(
     re.VERBOSE | re.MULTILINE,
 )
 _DETECT_WORDS = (".add(", "keras", "layers.", "models.", "Sequential(", "Input(")  # one is in every _DETECT match
-# _DETECT's alternatives one by one, each led by a literal so that the regex engine scans for it fast (a
-# leading \b or lookbehind is moved after the literal, where it tests the same characters), and each
-# tried only when its literal is in the text.  _DETECT.search finds a match exactly when one of these does.
+# _DETECT's alternatives one by one, each led by a literal that _found looks for (a leading \b or
+# lookbehind is moved after the literal, where it tests the same characters).  _DETECT.search finds a
+# match exactly when one of these does, or _assigned_sequential, or _DETECT_IMPORT on a line with "keras".
 _DETECT_PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (".add(", re.compile(r"\.add\(\s*(?:[\w.]+\.)?[A-Z]\w*\(")),
     ("keras.", re.compile(r"keras(?<!\wkeras)\.[A-Z]\w*\(")),
     ("layers.", re.compile(r"layers(?<!\wlayers)\.[A-Z]\w*\(")),
     ("models.", re.compile(r"models(?<!\wmodels)\.[A-Z]\w*\(")),
     ("Sequential(", re.compile(r"Sequential(?<![\w.]Sequential)\(\s*\[")),
-    ("Sequential(", re.compile(r"=\s*(?:(?:tf\.)?keras\.(?:models\.)?|models\.)?Sequential\(\s*\)")),
     ("Input(", re.compile(r"Input(?<![\w.]Input)\(\s*(?:shape|batch_shape)\s*=")),
 )
+# _DETECT's "= Sequential()" alternative, read from its "Sequential(" (the regex is led by "=", a character
+# every line of a repr holds several times): the empty call after it here, the "=" and module before it in
+# _assigned_sequential.
+_EMPTY_CALL = re.compile(r"\s*\)")
+_SEQUENTIAL_MODULES = ("", "keras.", "tf.keras.", "keras.models.", "tf.keras.models.", "models.")
+_MATCHES_TRIED = 8  # places a literal is tried at by _found before the regex's own scan takes over
+
+
+def _found(text: str, word: str, pattern: re.Pattern[str]) -> bool:
+    """``pattern.search(text) is not None`` for a pattern whose every match starts with ``word``, read
+    faster: the regex engine scans for a literal of several characters ~10× slower than ``str.find``, so
+    the first few places ``word`` is found are tried one by one (a lookbehind still sees the text before)."""
+    at = 0
+    for _ in range(_MATCHES_TRIED):
+        at = text.find(word, at)
+        if at < 0:
+            return False
+        if pattern.match(text, at) is not None:
+            return True
+        at += 1
+    return pattern.search(text, at) is not None
+
+
+def _assigned_sequential(text: str) -> bool:
+    """_DETECT's ``= Sequential()`` alternative (``=``, blanks, maybe a module, ``Sequential(``, blanks,
+    ``)``), read from each "Sequential(": the empty call after it, then each module before it, the blanks
+    and the "=".  (The blanks before one "Sequential(" end at the one before: each is walked at most once
+    per module.)"""
+    at = text.find("Sequential(")
+    while at >= 0:
+        if _EMPTY_CALL.match(text, at + len("Sequential(")) is not None:
+            for module in _SEQUENTIAL_MODULES:
+                if text.endswith(module, 0, at):
+                    k = at - len(module)
+                    while k > 0 and text[k - 1].isspace():  # \s is str.isspace
+                        k -= 1
+                    if k > 0 and text[k - 1] == "=":
+                        return True
+        at = text.find("Sequential(", at + 1)
+    return False
 _DETECT_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(?:tensorflow\.)?keras\b|import[ \t]+(?:tensorflow\.)?keras\b)",
                             re.MULTILINE)
 _TORCH = re.compile(r"\bnn\.[A-Z]\w*\(|^[ \t]*(?:import|from)[ \t]+torch\b", re.MULTILINE)
@@ -201,8 +240,10 @@ def detect(text: str) -> bool:
     import or ``Input(shape=``.  PyTorch code (``nn.Conv2d(``, ``import torch``) without the word keras is not."""
     if len(text) > 400_000 or not any(word in text for word in _DETECT_WORDS):
         return False
-    found = any(word in text and pattern.search(text) is not None for word, pattern in _DETECT_PARTS) or (
-        "keras" in text and has_line(text, "keras", _DETECT_IMPORT)
+    found = (
+        any(_found(text, word, pattern) for word, pattern in _DETECT_PARTS)
+        or _assigned_sequential(text)
+        or ("keras" in text and has_line(text, "keras", _DETECT_IMPORT))
     )
     if not found:
         return False

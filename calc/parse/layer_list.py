@@ -724,27 +724,153 @@ def _split(line: str) -> list[str]:
     )
 
 
-def _tokens(text: str) -> Iterator[_Token]:
-    """Tokens of every line; a parenthesised shape ``(256, 256, 3)`` becomes ``256x256x3``."""
-    count = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if "(" in line:  # every paren shape starts with one
-            line = _PAREN_SHAPE.sub(_paren_shape, line)
-        for part in _split(line):
-            if part:
-                count += 1
+def _line_words(line: str) -> list[str]:
+    """The tokens of one line; a parenthesised shape ``(256, 256, 3)`` becomes ``256x256x3``."""
+    if "(" in line:  # every paren shape starts with one
+        line = _PAREN_SHAPE.sub(_paren_shape, line)
+    return _split(line)  # str.split() never gives an empty part
+
+
+def _most_tokens(text: str) -> int:
+    """At least the number of tokens in ``text``, counted with fast scans: its blank-separated parts, and
+    one more for each other separator (turned into a blank, it splits at most one part in two; a paren
+    shape only joins parts, and no replacement makes another separator)."""
+    return len(text.split()) + text.count("->") + text.count("=>") + sum(map(text.count, ",;|→"))
+
+
+class _Words:
+    """The tokens of a text line by line, each line found and split when first asked for: a summary or
+    repr has thousands of tokens, and only the few lines that may hold a shape token are looked at
+    (see :func:`_shape_lines`, which gives where they start).
+
+    Only the first ``_MAX_SCAN_TOKENS`` tokens of the text are seen.  A token is at least one character
+    and tokens are at least one separator apart, so n tokens take at least 2n - 1 characters: only a text
+    longer than ``2 * _MAX_SCAN_TOKENS`` can hold more, and only when :func:`_most_tokens` allows more are
+    all its lines counted (and the line where the bound falls cut there)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: dict[int, int] = {0: 0}  # line index (0-based) → where it starts in the text
+        self.split: dict[int, list[str]] = {}
+        self.end: int | None = None  # lines from here on have no token seen (None: every line is seen)
+        if len(text) > 2 * _MAX_SCAN_TOKENS and _most_tokens(text) > _MAX_SCAN_TOKENS:
+            count = 0
+            n: int | None = 0
+            while n is not None:
+                count += len(self.words(n))
                 if count > _MAX_SCAN_TOKENS:
-                    return
-                yield _Token(part, number)
+                    self.split[n] = self.split[n][: len(self.split[n]) - (count - _MAX_SCAN_TOKENS)]
+                    self.end = n + 1
+                    break
+                n = self.below(n)
+
+    def below(self, n: int) -> int | None:
+        """The index of the line after line n (whose start is known), None after the last line."""
+        if self.end is not None and n + 1 >= self.end:
+            return None
+        if n + 1 not in self.starts:
+            at = self.text.find("\n", self.starts[n])
+            if at < 0:
+                return None
+            self.starts[n + 1] = at + 1
+        return n + 1
+
+    def words(self, n: int) -> list[str]:
+        """The tokens of line n (whose start is known)."""
+        words = self.split.get(n)
+        if words is None:
+            start = self.starts[n]
+            stop = self.text.find("\n", start)
+            words = self.split[n] = _line_words(self.text[start:] if stop < 0 else self.text[start:stop])
+        return words
+
+    def after(self, n: int, k: int) -> Iterator[tuple[str, int]]:
+        """The tokens after the k-th of line n, with the index of their line."""
+        words = self.words(n)
+        for i in range(k + 1, len(words)):
+            yield words[i], n
+        m = self.below(n)
+        while m is not None:
+            for word in self.words(m):
+                yield word, m
+            m = self.below(m)
+
+    def next(self, n: int, k: int) -> tuple[str, int, int] | None:
+        """The token after the k-th of line n, the index of its line and its index there; None at the end."""
+        words = self.words(n)
+        if k + 1 < len(words):
+            return words[k + 1], n, k + 1
+        m = self.below(n)
+        while m is not None:
+            if words := self.words(m):
+                return words[0], m, 0
+            m = self.below(m)
+        return None
+
+    def before(self, n: int, k: int) -> str | None:
+        """The token before the k-th of line n, None at the start of the text."""
+        if k > 0:
+            return self.words(n)[k - 1]
+        for m in range(n - 1, -1, -1):
+            if m not in self.starts:
+                self.starts[m] = self.text.rfind("\n", 0, self.starts[m + 1] - 1) + 1
+            if words := self.words(m):
+                return words[-1]
+        return None
 
 
-def _is_shape(tok: _Token, first_of_line: bool, following: _Token) -> bool:
+# Where a token that _is_shape accepts can be; see _shape_lines.  A paren shape counts when it can be
+# part of a token made only of digits and x's: after a separator's last character, the start of the
+# text, or such a character ("3x(4, 4)", "(3)(4)"), and before a separator's first character, the end
+# of the text or such a character.  Its body is read loosely, as any run of the characters a paren
+# shape holds up to a ")": every paren shape matches so, in one possessive step (_PAREN_SHAPE's own body
+# costs as much as the rest of the scan).
+_TOKEN_PAREN = re.compile(r"\((?<![^\s,;|>→0-9xX×*)]\()[\s0-9,x×*]*+\)(?![^\s,;|=→0-9xX×*(-])")
+# A line whose first token starts with a digit or a letter of a framework word ("torch 784 dense10";
+# "\u212a" is the Kelvin sign, whose lower case is "k").  Possessive as _NUMBER_FIRST.
+_LINE_HEAD = re.compile(r"[\s,;|>=→-]*+[0-9TtPpKk\u212a]")
+_NEXT_LINE_HEAD = re.compile(r"\n" + _LINE_HEAD.pattern)
+
+
+def _shape_lines(text: str) -> list[tuple[int, int]]:
+    """The lines that may hold a token :func:`_is_shape` accepts, each as its index (0-based) and where it
+    starts in the text, in order — a superset, found
+    with fast scans of the whole text: digits around x/×/*, a paren shape that can be part of a token of
+    digits and x's, or a number (maybe after a framework word) first on a line.
+
+    Why that is all: a shape token is digits and x's, each x between digits; a digit or x there is
+    either the text's own or comes from a paren shape (``(3, 3)`` → ``3x3``).  An x with the text's own
+    digits on both sides is the first case; a paren shape in the token is the second.  A plain number
+    is a shape only first on its line, maybe after a framework word: the second case or the third."""
+    at: list[int] = []
+    for sep in _DIM_SEPARATORS:
+        i = text.find(sep, 1)
+        while i >= 0:
+            if text[i - 1].isdecimal() and text[i + 1 : i + 2].isdecimal():
+                at.append(i)
+            i = text.find(sep, i + 1)
+    at.extend(m.start() for m in _TOKEN_PAREN.finditer(text))
+    if (head := _LINE_HEAD.match(text)) is not None:
+        at.append(head.end() - 1)
+    at.extend(m.end() - 1 for m in _NEXT_LINE_HEAD.finditer(text))
+    at.sort()
+    lines: list[tuple[int, int]] = []
+    n = last = 0
+    for i in at:
+        n += text.count("\n", last, i)
+        last = i
+        if not lines or lines[-1][0] != n:
+            lines.append((n, text.rfind("\n", 0, i) + 1))
+    return lines
+
+
+def _is_shape(text: str, first_of_line: bool, following: str) -> bool:
     """``256x256x3``; a plain number only at the start of a line and before a layer token with a number in
     it (``784 dense10``), so that prose such as "3 relu layers" is not a list."""
-    text = tok.text.lower()
+    text = text.lower()
     if _SHAPE.match(text) is not None:
         return True
-    return first_of_line and _INT.match(text) is not None and any(c.isdigit() for c in following.text)
+    return first_of_line and _INT.match(text) is not None and any(c.isdigit() for c in following)
 
 
 def _is_layer(text: str) -> bool:
@@ -776,48 +902,60 @@ class _Found:
 
 
 def _find(text: str) -> _Found | None:
-    """The first shape token followed by a layer token, and the tokens after it up to the first plain word."""
-    toks = list(_tokens(text))
-    for i, tok in enumerate(toks):
-        if tok.text[0] not in _ASCII_DIGITS:
-            continue  # not a shape: _SHAPE and _INT (re.ASCII) start with a digit
-        first_of_line = i == 0 or toks[i - 1].line != tok.line
-        if not first_of_line and toks[i - 1].text.lower() in _FRAMEWORK:  # "torch 784 fc10"
-            first_of_line = i == 1 or toks[i - 2].line != tok.line
-        if i + 1 >= len(toks) or not _is_shape(tok, first_of_line, toks[i + 1]) or not _layerish(toks[i + 1].text):
-            continue
-        framework = Framework.KERAS
-        if i > 0 and toks[i - 1].text.lower() in _FRAMEWORK:
-            framework = _FRAMEWORK[toks[i - 1].text.lower()]
-        layers: list[_Token] = []
-        j = i + 1
-        while j < len(toks):
-            t = toks[j]
-            low = t.text.lower()
-            if low in _FRAMEWORK:
-                if not layers or framework is Framework.KERAS:
-                    framework = _FRAMEWORK[low]
-                j += 1
-                break
-            if not (_is_layer(t.text) or _LOOKS_LIKE_LAYER.match(low)):
-                break
-            layers.append(t)
-            if len(layers) > MAX_TOKENS:
-                raise InputError("parse.list.too_many", max=MAX_TOKENS)
-            j += 1
-        stop = toks[j] if j < len(toks) and layers and toks[j].line == layers[-1].line else None
-        return _Found(framework, tok, layers, stop)
+    """The first shape token followed by a layer token, and the tokens after it up to the first plain word.
+
+    The tokens are those of :func:`_Words` (the first ``_MAX_SCAN_TOKENS`` of the text), but only the lines
+    of :func:`_shape_lines` are searched for the shape, in order: no other line holds one."""
+    words = _Words(text)
+    for n, start in _shape_lines(text):
+        if words.end is not None and n >= words.end:
+            break
+        words.starts[n] = start
+        line = words.words(n)
+        for k, word in enumerate(line):
+            if word[0] not in _ASCII_DIGITS:
+                continue  # not a shape: _SHAPE and _INT (re.ASCII) start with a digit
+            # First on its line, or second after a framework word ("torch 784 fc10").
+            first_of_line = k == 0 or (k == 1 and line[0].lower() in _FRAMEWORK)
+            after = words.next(n, k)
+            if after is None or not _is_shape(word, first_of_line, after[0]) or not _layerish(after[0]):
+                continue
+            framework = Framework.KERAS
+            previous = words.before(n, k)
+            if previous is not None and previous.lower() in _FRAMEWORK:
+                framework = _FRAMEWORK[previous.lower()]
+            layers: list[_Token] = []
+            rest = words.after(after[1], after[2])
+            stop: tuple[str, int] | None = after[:2]
+            while stop is not None:
+                low = stop[0].lower()
+                if low in _FRAMEWORK:
+                    if not layers or framework is Framework.KERAS:
+                        framework = _FRAMEWORK[low]
+                    stop = next(rest, None)
+                    break
+                if not (_is_layer(stop[0]) or _LOOKS_LIKE_LAYER.match(low)):
+                    break
+                layers.append(_Token(stop[0], stop[1] + 1))
+                if len(layers) > MAX_TOKENS:
+                    raise InputError("parse.list.too_many", max=MAX_TOKENS)
+                stop = next(rest, None)
+            if stop is None or not layers or stop[1] + 1 != layers[-1].line:
+                return _Found(framework, _Token(word, n + 1), layers, None)
+            return _Found(framework, _Token(word, n + 1), layers, _Token(stop[0], stop[1] + 1))
     return None
 
 
 def detect(text: str) -> bool:
     """A shape token (``256x256x3``, ``(28, 28, 1)``, a number at a line's start) followed by a layer token."""
-    if len(text) > 400_000 or not _maybe_list(text):
+    if len(text) > 400_000:
         return False
+    # _find first: it says no at once to a text without a shape token, and _maybe_list is only asked then.
     try:
-        return _find(text) is not None
+        found = _find(text) is not None
     except InputError:
-        return True  # a list too long to read is still a list; parse() says why
+        found = True  # a list too long to read is still a list; parse() says why
+    return found and _maybe_list(text)
 
 
 def parse(text: str, *, framework: Framework | None = None) -> ModelSpec:

@@ -665,6 +665,7 @@ _DETECT_PIECES = [
     "models.", "models.Sequential()", "Sequential(", "Sequential([", "= Sequential(  )", "=tf.keras.Sequential()",
     ".Sequential([", "Input(", "Input( shape =", "_Input(shape=", "from keras", "import tensorflow.keras",
     "  import keras", "nn.Conv2d(", "import torch", "\n", " ", "│", "(", "=", ".", "[", "x",
+    "= keras.models.Sequential(\n)", "=\x1c models.Sequential()", "Sequential()", "tf.", "models.Sequential(",
 ]  # fmt: skip
 
 

@@ -477,3 +477,144 @@ def test_a_forced_framework_builds_the_list_as_that_frameworks_layers() -> None:
     keras = explain("torch 32x32x3 conv8k3 flatten dense4", framework="keras")
     assert [layer.type for layer in keras.layers] == ["Conv2D", "Flatten", "Dense"]
     assert [layer.params for layer in keras.layers] == [224, 0, 28_804]
+
+
+# --- _find against the plain scan it replaces -------------------------------------------------------
+
+
+def _reference_find(text: str) -> tuple[object, ...] | None:
+    """_find as first written: every token of the text (the first _MAX_SCAN_TOKENS) in one list, each tried
+    as the shape.  Kept here as the definition the line-by-line search must match."""
+    toks: list[tuple[str, int]] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if "(" in line:
+            line = layer_list._PAREN_SHAPE.sub(layer_list._paren_shape, line)
+        for part in layer_list._split(line):
+            if len(toks) == layer_list._MAX_SCAN_TOKENS:
+                break
+            toks.append((part, number))
+    frameworks = layer_list._FRAMEWORK
+    for i, (tok, line_no) in enumerate(toks):
+        if tok[0] not in "0123456789":
+            continue
+        first_of_line = i == 0 or toks[i - 1][1] != line_no
+        if not first_of_line and toks[i - 1][0].lower() in frameworks:
+            first_of_line = i == 1 or toks[i - 2][1] != line_no
+        if i + 1 >= len(toks):
+            continue
+        following = toks[i + 1][0]
+        low = tok.lower()
+        shape = layer_list._SHAPE.match(low) is not None or (
+            first_of_line and layer_list._INT.match(low) is not None and any(c.isdigit() for c in following)
+        )
+        if not shape or not layer_list._layerish(following):
+            continue
+        framework = Framework.KERAS
+        if i > 0 and toks[i - 1][0].lower() in frameworks:
+            framework = frameworks[toks[i - 1][0].lower()]
+        layers: list[tuple[str, int]] = []
+        j = i + 1
+        while j < len(toks):
+            t = toks[j]
+            low = t[0].lower()
+            if low in frameworks:
+                if not layers or framework is Framework.KERAS:
+                    framework = frameworks[low]
+                j += 1
+                break
+            if not (layer_list._is_layer(t[0]) or layer_list._LOOKS_LIKE_LAYER.match(low)):
+                break
+            layers.append(t)
+            if len(layers) > layer_list.MAX_TOKENS:
+                raise InputError("parse.list.too_many", max=layer_list.MAX_TOKENS)
+            j += 1
+        stop = toks[j] if j < len(toks) and layers and toks[j][1] == layers[-1][1] else None
+        return framework, (tok, line_no), layers, stop
+    return None
+
+
+def _outcome(find: Any, text: str) -> object:
+    try:
+        found = find(text)
+    except InputError as e:
+        return ("error", str(e))
+    if found is None or isinstance(found, tuple):
+        return found
+    stop = None if found.stop is None else (found.stop.text, found.stop.line)
+    return found.framework, (found.shape.text, found.shape.line), [(t.text, t.line) for t in found.layers], stop
+
+
+def _assert_found_alike(text: str) -> None:
+    expected = _outcome(_reference_find, text)
+    assert _outcome(layer_list._find, text) == expected
+    reference_detect = (
+        len(text) <= 400_000 and layer_list._maybe_list(text) and (expected is not None)
+    )
+    assert layer_list.detect(text) == reference_detect
+
+
+_PIECES = st.sampled_from(
+    [
+        "256x256x3", "28X28", "3×4", "2*2", "(3, 32, 32)", "( 3 , 4 ,)", "(7)", "(1,\n2)", "784", "0", "12",
+        "torch", "TORCH", "pytorch", "keras", "tf.keras", "\u212aeras", "conv32k3", "conv8k3x5s2same", "pool2",
+        "gap", "flatten", "dense10", "fc4nobias", "dropout", "relu", "lstm8seq", "embed100x8", "conv", "dens512",
+        "conv32k3*2", "*3", "hello", "x", "X", "×", "*", "(", ")", ")(", ":", "=", "-", ">", "->", "=>", "→", ",",
+        ";", "|", " ", "  ", "\t", "\n", "\n\n", "\x1c", "\u3000", "\u2028", "\x85", "kernel_size=", "a1", "9" * 15,
+    ]
+)  # fmt: skip
+_GLUED = st.lists(st.tuples(_PIECES, st.sampled_from(["", " ", "\n", ","])), max_size=40).map(
+    lambda parts: "".join(p + sep for p, sep in parts)
+)
+_CORPUS_TEXTS = sorted(path.read_text() for path in CORPUS.glob("*.txt"))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_GLUED)
+@example("(0): Conv2d(3, 32, kernel_size=(3, 3))\n(3, 3)\nconv8k3")
+@example("torch\n3x3 conv4k3 keras relu pool2\n")
+@example("\u212aeras 784 dense10")
+@example("3x(4, 4) conv2k3 flatten")
+@example("(3)x4 dense2")
+@example("1(2) dense2")
+@example("a (3)(4) dense2 relu ok")
+@example("->784 dense10 relu, bye")
+def test_find_reads_what_the_plain_scan_reads(text: str) -> None:
+    """The line-by-line search finds the list the plain scan of every token finds (or says no, or that it
+    is too long, alike), and detect() answers alike."""
+    _assert_found_alike(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_find_reads_what_the_plain_scan_reads_in_any_text(text: str) -> None:
+    _assert_found_alike(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_CORPUS_TEXTS), st.data())
+def test_find_reads_what_the_plain_scan_reads_in_pasted_summaries(text: str, data: st.DataObject) -> None:
+    """A corpus paste, cut and with pieces put in: the search still agrees where lines start and end."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 3000)))
+    text = text[start:end]
+    for _ in range(data.draw(st.integers(0, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        text = text[:at] + data.draw(_GLUED) + text[at:]
+    _assert_found_alike(clean(text))
+
+
+@pytest.mark.parametrize("before", [99_998, 99_999, 100_000])
+def test_find_sees_the_first_100000_tokens_like_the_plain_scan(before: int) -> None:
+    """A long text: the list is found only while its shape and first layer are among the tokens read."""
+    for fill in ("a ", "a\n", "1 "):
+        text = fill * before + "256x256x3 conv32k3 pool2\ndense4 relu" + " b" * 3
+        _assert_found_alike(text)
+    long_list = "a " * (before - 1_000) + "28x28 " + "relu " * 1_200
+    _assert_found_alike(long_list)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GLUED)
+def test_most_tokens_is_never_fewer_than_the_tokens(text: str) -> None:
+    tokens = sum(len(layer_list._line_words(line)) for line in text.split("\n"))
+    assert layer_list._most_tokens(text) >= tokens
