@@ -219,12 +219,22 @@ def _completeness(spec: ModelSpec) -> tuple[int, int]:
     return facts, len(spec.layers)
 
 
+_FACTLESS: frozenset[Format] = frozenset({Format.TORCH_REPR, Format.KERAS_CODE, Format.LAYER_LIST})
+"""Formats whose readings never hold a reported number (no counts, output shapes or totals): their
+:func:`_completeness` is (0, layers), so they cannot beat a reading that has reported numbers, and once
+one has been read they are neither detected nor parsed (a DenseNet121 summary's text holds no layer
+list, but telling so costs a scan of it).  tests/parse/test_read.py checks that they never do."""
+
+
 def _read(cleaned: str) -> tuple[Format, ModelSpec]:
     best: tuple[tuple[int, int], Format, ModelSpec] | None = None
     first_error: InputError | None = None
-    for fmt in detected_formats(cleaned):
+    for fmt in FORMATS:  # detected_formats, read as they are found
+        if best is not None and best[0][0] > 0 and fmt in _FACTLESS:
+            continue
         module = _module(fmt)
-        assert module is not None  # noqa: S101 - detected_formats only lists installed parsers
+        if module is None or not module.detect(cleaned):
+            continue
         try:
             spec = module.parse(cleaned)
         except InputError as exc:
