@@ -31,6 +31,7 @@ from calc.types import Dim, Framework, Shape, ShapeTree
 
 __all__ = [
     "RowFormula",
+    "collector_paused",
     "explain",
     "first_shape",
     "parse_input_shape",
@@ -136,16 +137,17 @@ def explain(
     (``"256x256x3"`` or ``(256, 256, 3)``; several inputs as a list of tuples) when the text does
     not say it.  Raises :class:`~calc.errors.InputError` for text without a model and bad options.
     """
-    with _collector_paused():
+    with collector_paused():
         return _explain(text, format, framework, input_shape)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while one paste is read.  A paste of many rows makes a few objects
-    per row, and every one of them lives until the report is made: the collector would traverse them
-    again and again as they accumulate (a third of the CPU time of a 20,000-row paste) to find no cycle.
-    Whatever cycles a call leaves are collected after it, when the collector runs again."""
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while one paste is read (and while its report is rendered).  A paste
+    of many rows makes a few objects per row, and every one of them lives until the report is made: the
+    collector would traverse them again and again as they accumulate (a third of the CPU time of a
+    20,000-row paste, and more in a process that holds many other objects) to find no cycle.  Whatever
+    cycles a call leaves are collected after it, when the collector runs again."""
     if not gc.isenabled():
         yield
         return

@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
-from calc.explain import RowFormula, row_formulas
+from calc.explain import RowFormula, collector_paused, row_formulas
 from calc.findings import Finding, Severity
 from calc.i18n import Message, register
 from calc.parse import format_name
@@ -430,7 +430,8 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 def report_lines(report: Report, lang: str = "en") -> Iterator[str]:
     """The whole rendering, line by line."""
-    return iter(_report_lines(report, lang))
+    with collector_paused():  # a large report's lines: no cycles to find among them (see collector_paused)
+        return iter(_report_lines(report, lang))
 
 
 def _report_lines(report: Report, lang: str) -> list[str]:
