@@ -119,6 +119,12 @@ def _explain_and_render(text: str) -> object:
     return report_dumps(report)
 
 
+def _explain_and_text(text: str) -> object:
+    """A chat answer: the paste explained and its text in every language."""
+    report = explain(text)
+    return [list(render_report(report, lang)) for lang in LOCALES]
+
+
 def _ask(line: str) -> object:
     """What ``layerbot ask`` does: run the line, print the answer (or the error) in every language and as JSON."""
     try:
@@ -154,6 +160,7 @@ TEXT_TARGETS: dict[str, Callable[[str], object]] = {
 
 TARGETS: dict[str, Callable[..., object]] = {
     **TEXT_TARGETS,
+    "explain+text": _explain_and_text,
     "parse_text format=": lambda text, fmt: parse_text(text, format=fmt),
     "explain options": _explain_with,
     "run": run,

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from calc.explain import first_shape, row_formulas
+from calc.explain import collector_paused, first_shape, row_formulas
 from calc.findings import Finding
 from calc.i18n import Message
 from calc.model import SymbolRef
@@ -107,6 +107,11 @@ def report_document(report: Report) -> dict[str, Any]:
 
 
 def dumps(report: Report, *, indent: int | None = 2) -> str:
+    with collector_paused():  # a document of a dict per row, no cycle among them (see collector_paused)
+        return _dumps(report, indent)
+
+
+def _dumps(report: Report, indent: int | None) -> str:
     document = report_document(report)
     if indent is None or indent < 0:
         return json.dumps(document, ensure_ascii=False, indent=indent)
