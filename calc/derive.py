@@ -306,10 +306,6 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _sum(values: Sequence[int | None]) -> int | None:
-    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-
 def _is_prime(n: int) -> bool:
     return n > 1 and all(n % d for d in range(2, math.isqrt(n) + 1))
 
@@ -911,30 +907,7 @@ class _Engine:
             self.covered[idx] = row.reported_params is None
             return
         kids = [j for j in scope.children if not self.repeat[j]]
-        # One pass over the children: their counts (derived, or reported where not derivable), the part taken
-        # on trust, and the trainable split; None where any child's is unknown.
-        children: int | None = 0
-        unverified: int | None = 0
-        known: tuple[int, int] | None = (0, 0)
-        rows, trust, split = self.rows, self.unverified, self.split
-        for j in kids:
-            count = rows[j].params
-            if count is None:
-                count = trust[j]
-            if count is None:
-                children = None
-            elif children is not None:
-                children += count
-            u = trust[j]
-            if u is None:
-                unverified = None
-            elif unverified is not None:
-                unverified += u
-            sp = split[j]
-            if sp is None:
-                known = None
-            elif known is not None:
-                known = (known[0] + sp[0], known[1] + sp[1])
+        children, unverified, known = self._sums(kids)
         own = 0
         formula = None
         calc = None
@@ -977,6 +950,33 @@ class _Engine:
         self.split[idx] = known
         self.covered[idx] = covered
 
+    def _sums(self, indices: Sequence[int]) -> tuple[int | None, int | None, tuple[int, int] | None]:
+        """Of the rows at ``indices``, in one pass: the sum of their counts (derived, or reported where not
+        derivable), the part taken on trust, and the trainable split; each None where any row's is unknown."""
+        total: int | None = 0
+        unverified: int | None = 0
+        split: tuple[int, int] | None = (0, 0)
+        rows, trust, splits = self.rows, self.unverified, self.split
+        for j in indices:
+            count = rows[j].params
+            if count is None:
+                count = trust[j]
+            if count is None:
+                total = None
+            elif total is not None:
+                total += count
+            u = trust[j]
+            if u is None:
+                unverified = None
+            elif unverified is not None:
+                unverified += u
+            sp = splits[j]
+            if sp is None:
+                split = None
+            elif split is not None:
+                split = (split[0] + sp[0], split[1] + sp[1])
+        return total, unverified, split
+
     def _composite(self, ls: LayerSpec, scope: _Scope, children: int | None) -> _Solved | None:
         """A container whose kind the catalog knows, derived from its children's configuration."""
         if not self._known_kind(ls):
@@ -1000,38 +1000,15 @@ class _Engine:
         spec = self.spec
         rows = self.rows
         top_depth = min([r.depth for r in rows], default=0)
-        # The top-level rows (each module counted once), in one pass: those left symbolic apart; of the others
-        # the sum of counts, the part taken on trust and the trainable split (None where any row's is unknown).
+        # The top-level rows (each module counted once): those left symbolic apart, the others summed.
         symbolic: list[int] = []
         numeric: list[int] = []
-        total: int | None = 0
-        unverified: int | None = 0
-        split: tuple[int, int] | None = (0, 0)
-        trust, splits, repeat = self.unverified, self.split, self.repeat
+        repeat = self.repeat
         for i, r in enumerate(rows):
             if r.depth != top_depth or repeat[i]:
                 continue
-            if r.symbolic_formula is not None:
-                symbolic.append(i)
-                continue
-            numeric.append(i)
-            count = r.params
-            if count is None:
-                count = trust[i]
-            if count is None:
-                total = None
-            elif total is not None:
-                total += count
-            u = trust[i]
-            if u is None:
-                unverified = None
-            elif unverified is not None:
-                unverified += u
-            sp = splits[i]
-            if sp is None:
-                split = None
-            elif split is not None:
-                split = (split[0] + sp[0], split[1] + sp[1])
+            (symbolic if r.symbolic_formula is not None else numeric).append(i)
+        total, unverified, split = self._sums(numeric)
         trainable, non_trainable = split if split is not None else (None, None)
         if unverified:
             names = [r.name or r.type for j, r in enumerate(rows)
